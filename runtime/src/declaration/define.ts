@@ -1,0 +1,289 @@
+import { IMPACT_LEVELS, type ImpactLevel } from '../degradation/levels';
+import {
+  DEFAULT_PORT,
+  DEFAULT_VERSION,
+  HEALTH_CHECK_DEFAULTS,
+  KIND_DEFAULTS,
+  OBJECTIVE_DEFAULTS,
+  STARTUP_DEFAULTS,
+} from './defaults';
+import {
+  DEPENDENCY_KINDS,
+  type DependencyDeclaration,
+  type EnvVarDeclaration,
+  type ServiceDeclaration,
+  type ServiceInput,
+} from './types';
+
+/** One error for a whole declaration, listing every problem with its path. */
+export class DeclarationError extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `Invalid service declaration${service ? ` "${service}"` : ''} (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  - ${problems.join('\n  - ')}`,
+    );
+    this.name = 'DeclarationError';
+  }
+}
+
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+const DEPENDENCY_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const SECRET_ENV = /(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|_URL|_DSN|_URI)$/;
+
+type Json = unknown;
+
+class Checker {
+  readonly problems: string[] = [];
+
+  fail(path: string, message: string): undefined {
+    this.problems.push(`${path}: ${message}`);
+    return undefined;
+  }
+
+  object(path: string, v: Json): Record<string, Json> | undefined {
+    if (v === undefined) return undefined;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return this.fail(path, `must be an object, got ${show(v)}`);
+    return v as Record<string, Json>;
+  }
+
+  known(path: string, obj: Record<string, Json> | undefined, fields: readonly string[]): void {
+    if (!obj) return;
+    for (const k of Object.keys(obj)) {
+      if (!fields.includes(k)) this.fail(join(path, k), `unknown field; expected one of ${fields.join(', ')}`);
+    }
+  }
+
+  int(path: string, v: Json, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(path, `must be a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'up' : max}, got ${show(v)}`);
+      return dflt;
+    }
+    return v;
+  }
+
+  fraction(path: string, v: Json, dflt: number): number {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !(v > 0 && v < 1)) {
+      this.fail(path, `must be a number between 0 and 1 exclusive (e.g. 0.995), got ${show(v)}`);
+      return dflt;
+    }
+    return v;
+  }
+
+  bool(path: string, v: Json, dflt: boolean): boolean {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'boolean') {
+      this.fail(path, `must be true or false, got ${show(v)}`);
+      return dflt;
+    }
+    return v;
+  }
+
+  oneOf<T extends string>(path: string, v: Json, allowed: readonly T[], dflt: T): T;
+  oneOf<T extends string>(path: string, v: Json, allowed: readonly T[], dflt: T | undefined): T | undefined;
+  oneOf<T extends string>(path: string, v: Json, allowed: readonly T[], dflt: T | undefined): T | undefined {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+      this.fail(path, `${show(v)} is not one of ${allowed.join(', ')}`);
+      return dflt;
+    }
+    return v as T;
+  }
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function show(v: Json): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object') {
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+const SERVICE_FIELDS = ['name', 'version', 'port', 'dependencies', 'env', 'objectives', 'startup', 'routes'] as const;
+const DEPENDENCY_FIELDS = ['kind', 'critical', 'impact', 'slowThresholdMs', 'slowImpact', 'env', 'breaker', 'healthCheck'] as const;
+const BREAKER_FIELDS = ['failureThreshold', 'resetTimeoutMs', 'successThreshold', 'timeoutMs'] as const;
+const CHECK_FIELDS = ['intervalMs', 'timeoutMs', 'healthyThreshold', 'unhealthyThreshold'] as const;
+const ENV_FIELDS = ['required', 'secret', 'description'] as const;
+
+function dependency(c: Checker, path: string, raw: Json): DependencyDeclaration | undefined {
+  const d = c.object(path, raw);
+  if (!d) return c.fail(path, 'must be an object with at least a kind');
+  c.known(path, d, DEPENDENCY_FIELDS);
+  if (d.kind === undefined) return c.fail(join(path, 'kind'), `is required; one of ${DEPENDENCY_KINDS.join(', ')}`);
+  const kind = c.oneOf(join(path, 'kind'), d.kind, DEPENDENCY_KINDS, undefined);
+  if (!kind) return undefined;
+  const kd = KIND_DEFAULTS[kind];
+
+  const bp = join(path, 'breaker');
+  const b = c.object(bp, d.breaker) ?? {};
+  c.known(bp, b, BREAKER_FIELDS);
+  const breaker = {
+    failureThreshold: c.int(join(bp, 'failureThreshold'), b.failureThreshold, kd.breaker.failureThreshold, 1, 1000),
+    resetTimeoutMs: c.int(join(bp, 'resetTimeoutMs'), b.resetTimeoutMs, kd.breaker.resetTimeoutMs, 100, 3_600_000),
+    successThreshold: c.int(join(bp, 'successThreshold'), b.successThreshold, kd.breaker.successThreshold, 1, 100),
+    timeoutMs: c.int(join(bp, 'timeoutMs'), b.timeoutMs, kd.breaker.timeoutMs, 1, 600_000),
+  };
+
+  const hp = join(path, 'healthCheck');
+  const h = c.object(hp, d.healthCheck) ?? {};
+  c.known(hp, h, CHECK_FIELDS);
+  const healthCheck = {
+    intervalMs: c.int(join(hp, 'intervalMs'), h.intervalMs, HEALTH_CHECK_DEFAULTS.intervalMs, 100, 3_600_000),
+    timeoutMs: c.int(join(hp, 'timeoutMs'), h.timeoutMs, HEALTH_CHECK_DEFAULTS.timeoutMs, 1, 600_000),
+    healthyThreshold: c.int(join(hp, 'healthyThreshold'), h.healthyThreshold, HEALTH_CHECK_DEFAULTS.healthyThreshold, 1, 100),
+    unhealthyThreshold: c.int(join(hp, 'unhealthyThreshold'), h.unhealthyThreshold, HEALTH_CHECK_DEFAULTS.unhealthyThreshold, 1, 100),
+  };
+  if (healthCheck.timeoutMs > healthCheck.intervalMs) {
+    c.fail(join(hp, 'timeoutMs'), `${healthCheck.timeoutMs} exceeds intervalMs ${healthCheck.intervalMs}; a check must finish before the next one starts`);
+  }
+
+  const impact = c.oneOf<ImpactLevel>(join(path, 'impact'), d.impact, IMPACT_LEVELS, kd.impact);
+  const slowImpact = c.oneOf<ImpactLevel>(join(path, 'slowImpact'), d.slowImpact, IMPACT_LEVELS, kd.slowImpact);
+  const slowThresholdMs = c.int(join(path, 'slowThresholdMs'), d.slowThresholdMs, slowImpact ? kd.slowThresholdMs : 0, 0, 600_000);
+  if (slowThresholdMs > 0 && !slowImpact) {
+    c.fail(join(path, 'slowImpact'), `is required when slowThresholdMs is set; one of ${IMPACT_LEVELS.join(', ')}`);
+  }
+  if (slowThresholdMs > 0 && slowThresholdMs >= healthCheck.timeoutMs) {
+    c.fail(join(path, 'slowThresholdMs'), `${slowThresholdMs} must be below healthCheck.timeoutMs ${healthCheck.timeoutMs}, or a slow dependency reads as down`);
+  }
+
+  let env: string | undefined;
+  if (d.env !== undefined) {
+    if (typeof d.env !== 'string' || !ENV_NAME.test(d.env)) c.fail(join(path, 'env'), `${show(d.env)} is not an environment variable name (A-Z, 0-9, _)`);
+    else env = d.env;
+  }
+
+  const out: DependencyDeclaration = {
+    kind,
+    critical: c.bool(join(path, 'critical'), d.critical, kind === 'postgres'),
+    impact,
+    slowThresholdMs,
+    ...(slowThresholdMs > 0 && slowImpact ? { slowImpact } : {}),
+    ...(env ? { env } : {}),
+    breaker,
+    healthCheck,
+  };
+  return out;
+}
+
+/**
+ * Validates a service declaration and fills in every default. Throws one DeclarationError
+ * listing every problem with its path, e.g.
+ * `dependencies.cache.kind: "redsi" is not one of postgres, redis, openai, s3, http`.
+ */
+export function defineService(input: ServiceInput): ServiceDeclaration {
+  const c = new Checker();
+  const raw = c.object('', input as Json);
+  if (!raw) throw new DeclarationError('', ['declaration: must be an object']);
+  c.known('', raw, SERVICE_FIELDS);
+
+  let name = '';
+  if (typeof raw.name !== 'string' || !SERVICE_NAME.test(raw.name)) {
+    c.fail('name', `${show(raw.name)} must be 2-40 lowercase letters, digits or dashes, starting with a letter (it names metrics jobs, stacks and Kubernetes objects)`);
+  } else name = raw.name;
+
+  let version = DEFAULT_VERSION;
+  if (raw.version !== undefined) {
+    if (typeof raw.version !== 'string' || raw.version.length === 0 || raw.version.length > 64) c.fail('version', `must be a non-empty string, got ${show(raw.version)}`);
+    else version = raw.version;
+  }
+  const port = c.int('port', raw.port, DEFAULT_PORT, 1, 65535);
+
+  const env: Record<string, EnvVarDeclaration> = {};
+  const rawEnv = c.object('env', raw.env) ?? {};
+  for (const [k, v] of Object.entries(rawEnv)) {
+    const p = join('env', k);
+    if (!ENV_NAME.test(k)) {
+      c.fail(p, 'is not an environment variable name (A-Z, 0-9, _)');
+      continue;
+    }
+    if (typeof v === 'boolean') {
+      env[k] = { required: v, secret: SECRET_ENV.test(k) };
+      continue;
+    }
+    const o = c.object(p, v);
+    if (!o) continue;
+    c.known(p, o, ENV_FIELDS);
+    const decl: EnvVarDeclaration = {
+      required: c.bool(join(p, 'required'), o.required, true),
+      secret: c.bool(join(p, 'secret'), o.secret, SECRET_ENV.test(k)),
+    };
+    if (o.description !== undefined) {
+      if (typeof o.description !== 'string') c.fail(join(p, 'description'), 'must be a string');
+      else (decl as { description?: string }).description = o.description;
+    }
+    env[k] = decl;
+  }
+
+  const dependencies: Record<string, DependencyDeclaration> = {};
+  const rawDeps = c.object('dependencies', raw.dependencies) ?? {};
+  for (const [k, v] of Object.entries(rawDeps)) {
+    const p = join('dependencies', k);
+    if (!DEPENDENCY_NAME.test(k)) {
+      c.fail(p, 'dependency names are lowercase letters, digits and _ starting with a letter (they become metric label values)');
+      continue;
+    }
+    const d = dependency(c, p, v);
+    if (!d) continue;
+    dependencies[k] = d;
+    // A dependency's connection variable is part of the environment contract even when not listed.
+    if (d.env && !env[d.env]) env[d.env] = { required: d.critical, secret: true };
+  }
+
+  const op = 'objectives';
+  const o = c.object(op, raw.objectives) ?? {};
+  c.known(op, o, ['availability', 'latency', 'windowDays']);
+  const lat = c.object(join(op, 'latency'), o.latency) ?? {};
+  c.known(join(op, 'latency'), lat, ['thresholdMs', 'target']);
+  const objectives = {
+    availability: c.fraction(join(op, 'availability'), o.availability, OBJECTIVE_DEFAULTS.availability),
+    latency: {
+      thresholdMs: c.int(join(op, 'latency.thresholdMs'), lat.thresholdMs, OBJECTIVE_DEFAULTS.latency.thresholdMs, 1, 600_000),
+      target: c.fraction(join(op, 'latency.target'), lat.target, OBJECTIVE_DEFAULTS.latency.target),
+    },
+    windowDays: c.int(join(op, 'windowDays'), o.windowDays, OBJECTIVE_DEFAULTS.windowDays, 1, 90),
+  };
+
+  const sp = 'startup';
+  const s = c.object(sp, raw.startup) ?? {};
+  c.known(sp, s, ['timeoutMs', 'checkTimeoutMs', 'onCriticalFailure']);
+  const startup = {
+    timeoutMs: c.int(join(sp, 'timeoutMs'), s.timeoutMs, STARTUP_DEFAULTS.timeoutMs, 1, 600_000),
+    checkTimeoutMs: c.int(join(sp, 'checkTimeoutMs'), s.checkTimeoutMs, STARTUP_DEFAULTS.checkTimeoutMs, 1, 600_000),
+    onCriticalFailure: c.oneOf(join(sp, 'onCriticalFailure'), s.onCriticalFailure, ['exit', 'degraded'] as const, STARTUP_DEFAULTS.onCriticalFailure),
+  };
+  if (startup.checkTimeoutMs > startup.timeoutMs) {
+    c.fail(join(sp, 'checkTimeoutMs'), `${startup.checkTimeoutMs} exceeds startup.timeoutMs ${startup.timeoutMs}`);
+  }
+
+  const routes: string[] = [];
+  if (raw.routes !== undefined) {
+    if (!Array.isArray(raw.routes)) c.fail('routes', `must be a list of route templates like "/providers/:id", got ${show(raw.routes)}`);
+    else
+      raw.routes.forEach((r: Json, i: number) => {
+        if (typeof r !== 'string' || !r.startsWith('/')) c.fail(`routes[${i}]`, `${show(r)} must be a path template starting with /`);
+        else if (routes.includes(r)) c.fail(`routes[${i}]`, `${show(r)} is listed twice`);
+        else routes.push(r);
+      });
+  }
+
+  if (c.problems.length) throw new DeclarationError(name, c.problems);
+  return deepFreeze({ name, version, port, dependencies, env, objectives, startup, routes });
+}

@@ -1,0 +1,100 @@
+import type { ImpactLevel } from '../degradation/levels';
+
+export const DEPENDENCY_KINDS = ['postgres', 'redis', 'openai', 's3', 'http'] as const;
+export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];
+
+export interface BreakerSettings {
+  /** Consecutive failures that open the breaker. */
+  readonly failureThreshold: number;
+  /** Time the breaker stays open before it lets one probe through (half-open), in ms. */
+  readonly resetTimeoutMs: number;
+  /** Consecutive successful probes needed to close from half-open. */
+  readonly successThreshold: number;
+  /** Per-call timeout, in ms; a call that takes longer counts as a failure. */
+  readonly timeoutMs: number;
+}
+
+export interface HealthCheckSettings {
+  /** Time between periodic health checks, in ms. */
+  readonly intervalMs: number;
+  /** Time one check may take before it counts as failed, in ms. */
+  readonly timeoutMs: number;
+  /** Consecutive healthy checks needed before an unhealthy dependency counts as recovered. */
+  readonly healthyThreshold: number;
+  /** Consecutive failed checks that mark a healthy dependency unhealthy. */
+  readonly unhealthyThreshold: number;
+}
+
+export interface DependencyDeclaration {
+  readonly kind: DependencyKind;
+  /** Whether startup fails when this dependency is unreachable. */
+  readonly critical: boolean;
+  /** The level the service drops to while this dependency is down. */
+  readonly impact: ImpactLevel;
+  /** A check slower than this (ms) marks the dependency slow; 0 disables slowness detection. */
+  readonly slowThresholdMs: number;
+  /** The level the service drops to while this dependency is slow (usually MINIMAL for a database). */
+  readonly slowImpact?: ImpactLevel;
+  /** Environment variable holding its connection URL or key (checked at startup, never logged). */
+  readonly env?: string;
+  readonly breaker: BreakerSettings;
+  readonly healthCheck: HealthCheckSettings;
+}
+
+export interface EnvVarDeclaration {
+  /** A missing required variable is a critical startup failure; a missing optional one a warning. */
+  readonly required: boolean;
+  /** Secret values never reach logs, metrics, templates or error messages; deployments inject them from a secret store. */
+  readonly secret: boolean;
+  readonly description?: string;
+}
+
+export interface Objectives {
+  /** Fraction of requests that must not fail with 5xx over the window, e.g. 0.995. */
+  readonly availability: number;
+  /** Latency objective: `target` fraction of requests faster than `thresholdMs`. */
+  readonly latency: { readonly thresholdMs: number; readonly target: number };
+  /** SLO window in days. */
+  readonly windowDays: number;
+}
+
+export interface StartupSettings {
+  /** Budget for the whole validation, in ms (seed: 5 s). */
+  readonly timeoutMs: number;
+  /** Timeout for one dependency check, in ms. */
+  readonly checkTimeoutMs: number;
+  /** On a critical failure: `exit` (exit 1) or `degraded` (start at the level the failures cause). */
+  readonly onCriticalFailure: 'exit' | 'degraded';
+}
+
+/** A validated service declaration with every default filled in. JSON-serialisable. */
+export interface ServiceDeclaration {
+  readonly name: string;
+  readonly version: string;
+  readonly port: number;
+  readonly dependencies: Readonly<Record<string, DependencyDeclaration>>;
+  readonly env: Readonly<Record<string, EnvVarDeclaration>>;
+  readonly objectives: Objectives;
+  readonly startup: StartupSettings;
+  /** Route templates (e.g. `/providers/:id`) used as the bounded `endpoint` label. */
+  readonly routes: readonly string[];
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** What a team writes: only `kind` per dependency is required; everything else has a default. */
+export interface DependencyInput extends DeepPartial<Omit<DependencyDeclaration, 'kind'>> {
+  readonly kind: DependencyKind;
+}
+
+export interface ServiceInput {
+  readonly name: string;
+  readonly version?: string;
+  readonly port?: number;
+  readonly dependencies?: Readonly<Record<string, DependencyInput>>;
+  /** `true`/`false` is shorthand for `{ required }`. */
+  readonly env?: Readonly<Record<string, boolean | Partial<EnvVarDeclaration>>>;
+  readonly objectives?: DeepPartial<Objectives>;
+  readonly startup?: Partial<StartupSettings>;
+  readonly routes?: readonly string[];
+}

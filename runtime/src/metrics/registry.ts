@@ -1,0 +1,80 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { METRICS, type MetricKey, type MetricSpec } from './catalog';
+
+type LabelsOf<K extends MetricKey> = (typeof METRICS)[K]['labels'][number];
+type InstanceOf<K extends MetricKey> = (typeof METRICS)[K]['type'] extends 'counter'
+  ? Counter<LabelsOf<K>>
+  : (typeof METRICS)[K]['type'] extends 'histogram'
+    ? Histogram<LabelsOf<K>>
+    : Gauge<LabelsOf<K>>;
+
+export type MetricInstances = { readonly [K in MetricKey]: InstanceOf<K> };
+
+export interface RuntimeMetrics extends MetricInstances {
+  /** The runtime's own registry (never prom-client's global one, so two runtimes never collide). */
+  readonly registry: Registry;
+  /** False when ENABLE_PROMETHEUS_METRICS=false: every metric is a no-op and /metrics answers 404. */
+  readonly enabled: boolean;
+  /** Prometheus text exposition of every metric. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+export interface CreateMetricsOptions {
+  /** @default true */
+  readonly enabled?: boolean;
+  /** Collect Node.js process metrics (event loop lag, heap, GC, RSS). @default true */
+  readonly nodeMetrics?: boolean;
+  readonly service?: string;
+  readonly version?: string;
+}
+
+// A no-op stand-in with every method the runtime calls on a metric, for a switched-off capability.
+const NOOP_TIMER = (): number => 0;
+const NOOP: Record<string, unknown> = {
+  inc: () => undefined,
+  dec: () => undefined,
+  set: () => undefined,
+  observe: () => undefined,
+  reset: () => undefined,
+  remove: () => undefined,
+  zero: () => undefined,
+  startTimer: () => NOOP_TIMER,
+  get: async () => ({ values: [] }),
+};
+NOOP.labels = () => NOOP;
+
+function build(spec: MetricSpec, registry: Registry): unknown {
+  const common = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
+  switch (spec.type) {
+    case 'counter':
+      return new Counter(common);
+    case 'histogram':
+      return new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
+    case 'gauge':
+      return new Gauge(common);
+    default:
+      throw new Error(`metric ${spec.name}: type ${spec.type} is not built by the runtime`);
+  }
+}
+
+/** Creates the catalog's metrics on a fresh registry. Safe to call any number of times. */
+export function createMetrics(options: CreateMetricsOptions = {}): RuntimeMetrics {
+  const enabled = options.enabled ?? true;
+  const registry = new Registry();
+  const instances: Record<string, unknown> = {};
+  for (const key of Object.keys(METRICS) as MetricKey[]) {
+    instances[key] = enabled ? build(METRICS[key], registry) : NOOP;
+  }
+  if (enabled) {
+    if (options.nodeMetrics ?? true) collectDefaultMetrics({ register: registry });
+    (instances.buildInfo as Gauge).set({ service: options.service ?? 'unknown', version: options.version ?? '0.0.0' }, 1);
+  }
+  return {
+    ...(instances as unknown as MetricInstances),
+    registry,
+    enabled,
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Real, throwaway servers for tests: redis-server and PostgreSQL on 127.0.0.1 ephemeral
+ * ports, each in its own temporary directory. `kill()` stops one abruptly (a crash, for
+ * fault tests); `start()` brings it back on the same port with the same data.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from './ports';
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export interface ThrowawayServer {
+  readonly port: number;
+  readonly url: string;
+  /** Starts (or restarts) the server on its port; resolves when it accepts connections. */
+  start(): Promise<void>;
+  /** Stops it abruptly (SIGKILL). */
+  kill(): Promise<void>;
+  /** Stops it and removes its data. */
+  destroy(): Promise<void>;
+}
+
+function waitExit(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => child.once('exit', () => r()));
+}
+
+export async function startRedis(): Promise<ThrowawayServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-redis-'));
+  let child: ChildProcess | undefined;
+  const server: ThrowawayServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+        stdio: 'ignore',
+      });
+      await waitFor(() => portOpen(port), 10_000, `redis on ${port}`);
+    },
+    async kill() {
+      child?.kill('SIGKILL');
+      await waitExit(child);
+    },
+    async destroy() {
+      await server.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+function pgBinDir(): string {
+  for (const cand of ['/usr/lib/postgresql']) {
+    if (!existsSync(cand)) continue;
+    const versions = readdirSync(cand).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) if (existsSync(join(cand, v, 'bin', 'initdb'))) return join(cand, v, 'bin');
+  }
+  return ''; // rely on PATH
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+function asPostgres(cmd: string, args: string[]): [string, string[]] {
+  // initdb and postgres refuse to run as root.
+  return isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+}
+
+export interface ThrowawayPostgres extends ThrowawayServer {
+  /** Connection string for the `postgres` superuser (trust auth, no password). */
+  readonly url: string;
+}
+
+export async function startPostgres(): Promise<ThrowawayPostgres> {
+  const port = await freePort();
+  const bin = pgBinDir();
+  const exe = (n: string) => (bin ? join(bin, n) : n);
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-pg-'));
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  const [initCmd, initArgs] = asPostgres(exe('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  let child: ChildProcess | undefined;
+  const server: ThrowawayPostgres = {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async start() {
+      // Run `postgres` in the foreground so SIGKILL is a real crash of the server we started.
+      const [cmd, args] = asPostgres(exe('postgres'), [
+        '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+      ]);
+      child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+      await waitFor(() => portOpen(port), 20_000, `postgres on ${port}`);
+    },
+    async kill() {
+      if (child?.pid) {
+        try {
+          process.kill(-child.pid, 'SIGKILL'); // the process group: runuser and postgres with its backends
+        } catch {
+          /* already gone */
+        }
+      }
+      await waitExit(child);
+      await waitFor(async () => !(await portOpen(port)), 10_000, `postgres on ${port} to stop`);
+      // A killed postmaster leaves its pid file and shared memory behind; remove the pid file so it restarts.
+      rmSync(join(data, 'postmaster.pid'), { force: true });
+    },
+    async destroy() {
+      await server.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}

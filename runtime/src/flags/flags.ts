@@ -28,7 +28,7 @@ export const FLAG_DEFAULTS: Flags = {
 
 const TRUE_VALUES = ['true', '1', 'yes', 'on'];
 const FALSE_VALUES = ['false', '0', 'no', 'off'];
-export const ACCEPTED_FLAG_VALUES: readonly string[] = [...TRUE_VALUES, ...FALSE_VALUES];
+export const ACCEPTED_FLAG_VALUES: readonly string[] = ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'];
 
 export class FlagError extends Error {
   constructor(readonly problems: readonly string[]) {

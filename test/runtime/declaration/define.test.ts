@@ -1,0 +1,106 @@
+import { DeclarationError, defineService, KIND_DEFAULTS, type ServiceInput } from '@bulwark/runtime';
+
+function problemsOf(input: unknown): readonly string[] {
+  try {
+    defineService(input as ServiceInput);
+  } catch (e) {
+    expect(e).toBeInstanceOf(DeclarationError);
+    return (e as DeclarationError).problems;
+  }
+  throw new Error('expected defineService to throw');
+}
+
+describe('defineService', () => {
+  it('fills the seeds’ defaults per dependency kind', () => {
+    const s = defineService({
+      name: 'orders',
+      dependencies: { db: { kind: 'postgres' }, cache: { kind: 'redis' }, ai: { kind: 'openai' } },
+    });
+    expect(s.port).toBe(8080);
+    expect(s.dependencies.ai.breaker).toMatchObject({ failureThreshold: 5, resetTimeoutMs: 60_000 });
+    expect(s.dependencies.db.breaker).toMatchObject({ failureThreshold: 3, resetTimeoutMs: 30_000 });
+    expect(s.dependencies.cache.breaker).toMatchObject({ failureThreshold: 5, resetTimeoutMs: 20_000 });
+    expect(s.dependencies.db).toMatchObject({ critical: true, impact: 'EMERGENCY', slowImpact: 'MINIMAL' });
+    expect(s.dependencies.cache).toMatchObject({ critical: false, impact: 'DEGRADED' });
+    expect(s.dependencies.ai.impact).toBe('LIMITED');
+    expect(s.dependencies.db.healthCheck.intervalMs).toBe(5_000);
+    expect(s.startup.timeoutMs).toBeLessThanOrEqual(5_000);
+    expect(KIND_DEFAULTS.redis.breaker.failureThreshold).toBe(5);
+  });
+
+  it('names the path and the accepted values for a bad kind', () => {
+    const problems = problemsOf({ name: 'orders', dependencies: { cache: { kind: 'redsi' } } });
+    expect(problems).toEqual(['dependencies.cache.kind: "redsi" is not one of postgres, redis, openai, s3, http']);
+  });
+
+  it('lists every problem at once, each with its path', () => {
+    const problems = problemsOf({
+      name: 'Orders Service',
+      port: 70000,
+      dependencies: {
+        db: { kind: 'postgres', breaker: { failureThreshold: 0 }, impact: 'BROKEN' },
+        ai: { kind: 'openai', healthCheck: { intervalMs: 1000, timeoutMs: 5000 } },
+      },
+      objectives: { availability: 99.5 },
+      env: { 'bad-name': true },
+      surprise: 1,
+    });
+    const text = problems.join('\n');
+    expect(text).toContain('name: "Orders Service" must be');
+    expect(text).toContain('port: must be a whole number from 1 to 65535, got 70000');
+    expect(text).toContain('dependencies.db.breaker.failureThreshold: must be a whole number from 1');
+    expect(text).toContain('dependencies.db.impact: "BROKEN" is not one of DEGRADED, LIMITED, MINIMAL, EMERGENCY');
+    expect(text).toContain('dependencies.ai.healthCheck.timeoutMs: 5000 exceeds intervalMs 1000');
+    expect(text).toContain('objectives.availability: must be a number between 0 and 1 exclusive (e.g. 0.995), got 99.5');
+    expect(text).toContain('env.bad-name: is not an environment variable name');
+    expect(text).toContain('surprise: unknown field; expected one of name, version');
+    expect(problems.length).toBe(8);
+  });
+
+  it('the error message carries every problem and the service name', () => {
+    expect(() => defineService({ name: 'orders', dependencies: { x: { kind: 'ftp' as never } } })).toThrow(
+      /Invalid service declaration "orders" \(1 problem\):\n {2}- dependencies\.x\.kind: "ftp" is not one of/,
+    );
+  });
+
+  it('requires a kind and rejects unknown dependency fields', () => {
+    const problems = problemsOf({ name: 'orders', dependencies: { db: { critical: true, retries: 3 } } });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^dependencies\.db\.retries: unknown field/),
+        expect.stringMatching(/^dependencies\.db\.kind: is required/),
+      ]),
+    );
+  });
+
+  it('adds a dependency’s connection variable to the environment contract as a secret', () => {
+    const s = defineService({ name: 'orders', dependencies: { db: { kind: 'postgres', env: 'DATABASE_URL' } } });
+    expect(s.env.DATABASE_URL).toEqual({ required: true, secret: true });
+  });
+
+  it('treats key/url-looking env vars as secrets unless told otherwise', () => {
+    const s = defineService({ name: 'orders', env: { OPENAI_API_KEY: true, LOG_LEVEL: false, PUBLIC_URL: { secret: false } } });
+    expect(s.env.OPENAI_API_KEY).toEqual({ required: true, secret: true });
+    expect(s.env.LOG_LEVEL).toEqual({ required: false, secret: false });
+    expect(s.env.PUBLIC_URL.secret).toBe(false);
+  });
+
+  it('is JSON-serialisable and frozen', () => {
+    const s = defineService({ name: 'orders', dependencies: { db: { kind: 'postgres' } }, routes: ['/orders/:id'] });
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+    expect(Object.isFrozen(s.dependencies.db.breaker)).toBe(true);
+  });
+
+  it('rejects duplicate and relative routes', () => {
+    expect(problemsOf({ name: 'orders', routes: ['/a', '/a', 'b'] })).toEqual([
+      'routes[1]: "/a" is listed twice',
+      'routes[2]: "b" must be a path template starting with /',
+    ]);
+  });
+
+  it('requires slowImpact to go with slowThresholdMs and to stay under the check timeout', () => {
+    const problems = problemsOf({ name: 'orders', dependencies: { c: { kind: 'redis', slowThresholdMs: 5000 } } });
+    expect(problems.join('\n')).toContain('dependencies.c.slowImpact: is required when slowThresholdMs is set');
+    expect(problems.join('\n')).toContain('dependencies.c.slowThresholdMs: 5000 must be below healthCheck.timeoutMs 2000');
+  });
+});

@@ -1,10 +1,10 @@
-import { defineService } from '@bulwark/runtime';
+import { defineService, type ServiceInput } from '@bulwark/runtime';
 
 /**
  * The example service the seeds were written for: a providers registry with PostgreSQL as
  * the source of truth, Redis as a read cache and OpenAI to summarise a provider.
  */
-export const providersService = defineService({
+export const providersInput = {
   name: 'providers',
   version: '0.1.0',
   port: 8080,
@@ -25,4 +25,6 @@ export const providersService = defineService({
     windowDays: 30,
   },
   routes: ['/providers', '/providers/:id', '/providers/:id/summary'],
-});
+} as const satisfies ServiceInput;
+
+export const providersService = defineService(providersInput);

@@ -116,8 +116,10 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
       }
       await waitExit(child);
       await waitFor(async () => !(await portOpen(port)), 10_000, `postgres on ${port} to stop`);
-      // A killed postmaster leaves its pid file and shared memory behind; remove the pid file so it restarts.
+      // A killed postmaster can linger as a zombie for a moment while its pid and socket lock files still
+      // name it; remove both so a restart on the same port does not stop at "lock file already exists".
       rmSync(join(data, 'postmaster.pid'), { force: true });
+      rmSync(join(dir, `.s.PGSQL.${port}.lock`), { force: true });
     },
     async destroy() {
       await server.kill();

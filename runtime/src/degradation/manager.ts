@@ -1,0 +1,418 @@
+import type { Logger } from 'pino';
+import type { DependencyDeclaration, DependencyKind, ServiceDeclaration } from '../declaration/types';
+import { LABEL } from '../metrics/catalog';
+import type { RuntimeMetrics } from '../metrics/registry';
+import { SecretRedactor } from '../secrets/redact';
+import { errorMessage, runWithTimeout, type DependencyCheck } from './check';
+import { CAPABILITY, LEVEL, levelName, type Capability, type LevelName, type LevelValue } from './levels';
+
+export type { DependencyCheck } from './check';
+
+export interface DependencyStatus {
+  readonly name: string;
+  readonly kind: DependencyKind;
+  readonly healthy: boolean;
+  /** Reachable but slower than its slowThresholdMs. */
+  readonly slow: boolean;
+  /** Latency of the last check, in ms. */
+  readonly lastCheckMs?: number;
+  /** Why the dependency is (or last was) not fully healthy; redacted. */
+  readonly lastError?: string;
+  /** Healthy, not slow checks in a row. */
+  readonly consecutiveHealthy: number;
+  /** Failed checks in a row. */
+  readonly consecutiveFailures: number;
+  /** When the dependency entered its current state (ISO 8601). */
+  readonly since: string;
+}
+
+export interface LevelTransition {
+  readonly from: LevelName;
+  readonly to: LevelName;
+  readonly reason: string;
+  readonly at: Date;
+}
+
+export type GuardResult =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly status: 503; readonly retryAfterSeconds: number; readonly reason: string };
+
+export interface DegradationManagerOptions {
+  readonly declaration: ServiceDeclaration;
+  readonly metrics: RuntimeMetrics;
+  readonly logger: Logger;
+  /** ENABLE_GRACEFUL_DEGRADATION; when false the level stays OPTIMAL and every capability is allowed. @default true */
+  readonly enabled?: boolean;
+  /** Clock in epoch milliseconds; check latency is measured with it. @default Date.now */
+  readonly now?: () => number;
+  /** Removes secrets from check errors before they are logged or reported. @default SecretRedactor.forDeclaration(declaration, process.env) */
+  readonly redactor?: SecretRedactor;
+}
+
+/** The level from which each capability is refused. */
+const REFUSED_FROM: Readonly<Record<Capability, LevelValue>> = {
+  [CAPABILITY.business]: LEVEL.EMERGENCY,
+  [CAPABILITY.writes]: LEVEL.MINIMAL,
+  [CAPABILITY.ai]: LEVEL.LIMITED,
+  [CAPABILITY.cache]: LEVEL.DEGRADED,
+};
+
+/** Capabilities that are also refused whenever any dependency of this kind is down, whatever the level. */
+const REFUSED_WHEN_KIND_DOWN: Readonly<Partial<Record<Capability, DependencyKind>>> = {
+  [CAPABILITY.ai]: 'openai',
+  [CAPABILITY.cache]: 'redis',
+};
+
+type Outcome = 'ok' | 'slow' | 'failed';
+
+interface DependencyState {
+  readonly name: string;
+  readonly decl: DependencyDeclaration;
+  check?: DependencyCheck;
+  healthy: boolean;
+  slow: boolean;
+  lastCheckMs?: number;
+  lastError?: string;
+  consecutiveHealthy: number;
+  /** Successful checks in a row, slow or not: enough of them bring an unhealthy dependency back (possibly as slow). */
+  consecutiveSuccesses: number;
+  consecutiveFailures: number;
+  /** Slow or failed checks in a row: enough of them mark a fully healthy dependency slow. */
+  consecutiveSlowOrFailed: number;
+  since: number;
+  inFlight?: Promise<void>;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Graceful degradation (seed 004, corrected): the service level is the worst impact among
+ * unhealthy dependencies (a slow one contributes its slowImpact). Periodic health checks
+ * confirm failures and recover; an opened breaker degrades at once via markUnhealthy().
+ */
+export class DegradationManager {
+  private readonly declaration: ServiceDeclaration;
+  private readonly metrics: RuntimeMetrics;
+  private readonly logger: Logger;
+  private readonly enabled: boolean;
+  private readonly now: () => number;
+  private readonly redactor: SecretRedactor;
+  private readonly states = new Map<string, DependencyState>();
+  private readonly transitionHandlers = new Set<(t: LevelTransition) => void | Promise<void>>();
+  private readonly recoveredHandlers = new Set<(dependency: string) => void>();
+  private readonly pendingHandlers = new Set<Promise<void>>();
+  private current: LevelValue = LEVEL.OPTIMAL;
+  private running = false;
+
+  constructor(opts: DegradationManagerOptions) {
+    this.declaration = opts.declaration;
+    this.metrics = opts.metrics;
+    this.logger = opts.logger.child({ component: 'degradation' });
+    this.enabled = opts.enabled ?? true;
+    this.now = opts.now ?? Date.now;
+    this.redactor = opts.redactor ?? SecretRedactor.forDeclaration(opts.declaration, process.env);
+    const at = this.now();
+    for (const [name, decl] of Object.entries(this.declaration.dependencies)) {
+      this.states.set(name, {
+        name,
+        decl,
+        healthy: true,
+        slow: false,
+        consecutiveHealthy: 0,
+        consecutiveSuccesses: 0,
+        consecutiveFailures: 0,
+        consecutiveSlowOrFailed: 0,
+        since: at,
+      });
+    }
+    this.metrics.degradationLevel.set(this.current);
+  }
+
+  get level(): LevelValue {
+    return this.current;
+  }
+
+  get levelName(): LevelName {
+    return levelName(this.current);
+  }
+
+  /** Registers the health check of a declared dependency (one per dependency). */
+  register(dependency: string, check: DependencyCheck): void {
+    const s = this.state(dependency);
+    if (s.check) throw new Error(`dependency "${dependency}" already has a health check registered; register one check per dependency`);
+    s.check = check;
+    if (this.running) this.schedule(s);
+  }
+
+  /** Starts periodic checks, each dependency every healthCheck.intervalMs. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const s of this.states.values()) if (s.check) this.schedule(s);
+  }
+
+  /** Stops periodic checks and waits for in-flight checks and transition handlers to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const s of this.states.values()) {
+      if (s.timer) clearInterval(s.timer);
+      s.timer = undefined;
+    }
+    await Promise.all([...this.states.values()].map((s) => s.inFlight));
+    await this.settleHandlers();
+  }
+
+  /** Runs the check of one dependency (or of every registered one) now; joins a check already in flight. */
+  async checkNow(dependency?: string): Promise<void> {
+    if (dependency !== undefined) {
+      const s = this.state(dependency);
+      if (!s.check) throw new Error(`dependency "${dependency}" has no health check; call register("${dependency}", check) first`);
+      await this.runCheck(s);
+    } else {
+      await Promise.all([...this.states.values()].filter((s) => s.check).map((s) => this.runCheck(s)));
+    }
+    await this.settleHandlers();
+  }
+
+  /** Marks a dependency unhealthy at once (an opened breaker); periodic checks recover it. */
+  markUnhealthy(dependency: string, reason: string): void {
+    const s = this.state(dependency);
+    s.lastError = this.redactor.redact(reason);
+    s.consecutiveHealthy = 0;
+    s.consecutiveSuccesses = 0;
+    if (!s.healthy) return;
+    const wasSlow = s.slow;
+    s.healthy = false;
+    s.slow = false;
+    this.stateChanged(s, true, wasSlow);
+  }
+
+  /** Runs `handler` on every level change. Returns a function that removes it. */
+  onTransition(handler: (t: LevelTransition) => void | Promise<void>): () => void {
+    this.transitionHandlers.add(handler);
+    return () => this.transitionHandlers.delete(handler);
+  }
+
+  /** Runs `handler` when an unhealthy dependency is reachable again. Returns a function that removes it. */
+  onRecovered(handler: (dependency: string) => void): () => void {
+    this.recoveredHandlers.add(handler);
+    return () => this.recoveredHandlers.delete(handler);
+  }
+
+  status(): Record<string, DependencyStatus> {
+    const out: Record<string, DependencyStatus> = {};
+    for (const s of this.states.values()) {
+      out[s.name] = {
+        name: s.name,
+        kind: s.decl.kind,
+        healthy: s.healthy,
+        slow: s.slow,
+        ...(s.lastCheckMs !== undefined ? { lastCheckMs: s.lastCheckMs } : {}),
+        ...(s.lastError !== undefined ? { lastError: s.lastError } : {}),
+        consecutiveHealthy: s.consecutiveHealthy,
+        consecutiveFailures: s.consecutiveFailures,
+        since: new Date(s.since).toISOString(),
+      };
+    }
+    return out;
+  }
+
+  allows(capability: Capability): boolean {
+    return this.blockers(capability).length === 0;
+  }
+
+  /** Whether a request needing `capability` may proceed; if not, the 503 and Retry-After to answer with. */
+  guard(capability: Capability): GuardResult {
+    const blockers = this.blockers(capability);
+    if (blockers.length === 0) return { allowed: true };
+    const retryAfterSeconds = Math.max(
+      1,
+      ...blockers.map((s) => Math.ceil((s.decl.healthCheck.intervalMs * s.decl.healthCheck.healthyThreshold) / 1000)),
+    );
+    return {
+      allowed: false,
+      status: 503,
+      retryAfterSeconds,
+      reason: `${capability} unavailable at level ${this.levelName}: ${blockers.map(describe).join(', ')}`,
+    };
+  }
+
+  private state(dependency: string): DependencyState {
+    const s = this.states.get(dependency);
+    if (!s) {
+      const known = [...this.states.keys()];
+      throw new Error(
+        `dependency "${dependency}" is not declared in service "${this.declaration.name}"; declared: ${known.length ? known.join(', ') : 'none'}`,
+      );
+    }
+    return s;
+  }
+
+  private blockers(capability: Capability): DependencyState[] {
+    const refusedFrom = REFUSED_FROM[capability];
+    if (refusedFrom === undefined) {
+      throw new TypeError(`unknown capability "${String(capability)}"; expected one of ${Object.keys(REFUSED_FROM).join(', ')}`);
+    }
+    if (!this.enabled) return [];
+    const kind = REFUSED_WHEN_KIND_DOWN[capability];
+    return [...this.states.values()].filter(
+      (s) => contribution(s) >= refusedFrom || (kind !== undefined && s.decl.kind === kind && !s.healthy),
+    );
+  }
+
+  private schedule(s: DependencyState): void {
+    if (s.timer) return;
+    // An interval that skips a tick while the previous check is still running: checks never overlap.
+    s.timer = setInterval(() => {
+      if (s.inFlight) return;
+      this.runCheck(s).catch((e: unknown) => this.logger.error({ dependency: s.name, err: this.redactor.redact(errorMessage(e)) }, 'dependency health check crashed'));
+    }, s.decl.healthCheck.intervalMs);
+    s.timer.unref();
+  }
+
+  private runCheck(s: DependencyState): Promise<void> {
+    if (s.inFlight) return s.inFlight;
+    const p = this.execute(s).finally(() => {
+      s.inFlight = undefined;
+    });
+    s.inFlight = p;
+    return p;
+  }
+
+  private async execute(s: DependencyState): Promise<void> {
+    const check = s.check;
+    if (!check) return;
+    const { timeoutMs } = s.decl.healthCheck;
+    const started = this.now();
+    let failure: unknown;
+    let failed = false;
+    try {
+      await runWithTimeout(check, timeoutMs);
+    } catch (e) {
+      failed = true;
+      failure = e;
+    }
+    const elapsedMs = Math.max(0, this.now() - started);
+    this.metrics.dependencyCheckDurationSeconds.observe({ [LABEL.dependency]: s.name }, elapsedMs / 1000);
+    s.lastCheckMs = elapsedMs;
+
+    let outcome: Outcome = 'ok';
+    if (failed) {
+      outcome = 'failed';
+      s.lastError = this.redactor.redact(errorMessage(failure));
+    } else if (s.decl.slowThresholdMs > 0 && elapsedMs > s.decl.slowThresholdMs) {
+      outcome = 'slow';
+      s.lastError = `slow: answered in ${Math.round(elapsedMs)} ms (threshold ${s.decl.slowThresholdMs} ms)`;
+    }
+    this.apply(s, outcome);
+  }
+
+  /** The per-dependency state machine: thresholds of consecutive checks, so a flapping dependency does not flap the level. */
+  private apply(s: DependencyState, outcome: Outcome): void {
+    const { healthyThreshold, unhealthyThreshold } = s.decl.healthCheck;
+    const wasHealthy = s.healthy;
+    const wasSlow = s.slow;
+    if (outcome === 'failed') {
+      s.consecutiveFailures++;
+      s.consecutiveSlowOrFailed++;
+      s.consecutiveHealthy = 0;
+      s.consecutiveSuccesses = 0;
+      if (s.healthy && s.consecutiveFailures >= unhealthyThreshold) {
+        s.healthy = false;
+        s.slow = false;
+      } else if (s.healthy && !s.slow && s.decl.slowThresholdMs > 0 && s.consecutiveSlowOrFailed >= unhealthyThreshold) {
+        s.slow = true;
+      }
+    } else {
+      s.consecutiveFailures = 0;
+      s.consecutiveSuccesses++;
+      if (outcome === 'ok') {
+        s.consecutiveHealthy++;
+        s.consecutiveSlowOrFailed = 0;
+      } else {
+        s.consecutiveHealthy = 0;
+        s.consecutiveSlowOrFailed++;
+      }
+      if (!s.healthy) {
+        if (s.consecutiveSuccesses >= healthyThreshold) {
+          s.healthy = true;
+          // Reachable again; fully recovered only if those checks were also fast.
+          s.slow = s.consecutiveHealthy < healthyThreshold;
+        }
+      } else if (s.slow) {
+        if (s.consecutiveHealthy >= healthyThreshold) s.slow = false;
+      } else if (outcome === 'slow' && s.consecutiveSlowOrFailed >= unhealthyThreshold) {
+        s.slow = true;
+      }
+      if (s.healthy && !s.slow) s.lastError = undefined;
+    }
+    this.metrics.dependencyUp.set({ [LABEL.dependency]: s.name }, s.healthy ? 1 : 0);
+    if (s.healthy !== wasHealthy || s.slow !== wasSlow) this.stateChanged(s, wasHealthy, wasSlow);
+  }
+
+  private stateChanged(s: DependencyState, wasHealthy: boolean, wasSlow: boolean): void {
+    s.since = this.now();
+    this.metrics.dependencyUp.set({ [LABEL.dependency]: s.name }, s.healthy ? 1 : 0);
+    const fields = { dependency: s.name, kind: s.decl.kind, healthy: s.healthy, slow: s.slow, ...(s.lastError ? { err: s.lastError } : {}) };
+    const before = wasHealthy ? (wasSlow ? 'slow' : 'healthy') : 'unhealthy';
+    const after = s.healthy ? (s.slow ? 'slow' : 'healthy') : 'unhealthy';
+    const better = rank(after) < rank(before);
+    this.logger[better ? 'info' : 'warn'](fields, `dependency ${s.name} ${before} → ${after}`);
+    if (!wasHealthy && s.healthy) this.runRecoveredHandlers(s.name);
+    this.evaluate();
+  }
+
+  private evaluate(): void {
+    const next = this.enabled ? Math.max(LEVEL.OPTIMAL, ...[...this.states.values()].map(contribution)) : LEVEL.OPTIMAL;
+    if (next === this.current) return;
+    const from = levelName(this.current);
+    const to = levelName(next);
+    const worse = next > this.current;
+    this.current = next as LevelValue;
+    this.metrics.degradationLevel.set(next);
+    this.metrics.degradationTransitionsTotal.inc({ [LABEL.fromLevel]: from, [LABEL.toLevel]: to });
+    const bad = [...this.states.values()].filter((s) => contribution(s) > LEVEL.OPTIMAL).sort((a, b) => contribution(b) - contribution(a));
+    const reason = bad.length ? bad.map((s) => `${describe(s)} → ${levelName(contribution(s))}`).join('; ') : 'all dependencies healthy';
+    const transition: LevelTransition = { from, to, reason, at: new Date(this.now()) };
+    this.logger[worse ? 'warn' : 'info']({ from, to, levelValue: next, reason }, `degradation level ${from} → ${to}: ${reason}`);
+    for (const handler of this.transitionHandlers) this.runHandler('transition', () => handler(transition));
+  }
+
+  private runRecoveredHandlers(dependency: string): void {
+    for (const handler of this.recoveredHandlers) this.runHandler('recovered', () => handler(dependency));
+  }
+
+  /** Runs a handler; a throw or rejection is logged, never propagated. Async handlers are tracked so stop() can await them. */
+  private runHandler(kind: string, run: () => void | Promise<void>): void {
+    const fail = (e: unknown): void => {
+      this.logger.error({ handler: kind, err: this.redactor.redact(errorMessage(e)) }, `degradation ${kind} handler failed`);
+    };
+    try {
+      const result = run();
+      if (result && typeof result.then === 'function') {
+        const tracked: Promise<void> = result.then(() => undefined, fail).finally(() => this.pendingHandlers.delete(tracked));
+        this.pendingHandlers.add(tracked);
+      }
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  private async settleHandlers(): Promise<void> {
+    while (this.pendingHandlers.size) await Promise.all([...this.pendingHandlers]);
+  }
+}
+
+/** The level a dependency's current state pushes the service to. */
+function contribution(s: DependencyState): LevelValue {
+  if (!s.healthy) return LEVEL[s.decl.impact];
+  if (s.slow && s.decl.slowImpact) return LEVEL[s.decl.slowImpact];
+  return LEVEL.OPTIMAL;
+}
+
+function describe(s: DependencyState): string {
+  return `${s.name} (${s.decl.kind}) ${s.healthy ? (s.slow ? 'slow' : 'healthy') : 'down'}`;
+}
+
+function rank(state: 'healthy' | 'slow' | 'unhealthy'): number {
+  return state === 'healthy' ? 0 : state === 'slow' ? 1 : 2;
+}

@@ -1,0 +1,153 @@
+import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { acceptCorrelationId, newRequestId, runWithContext, type RequestContext } from '../logging/context';
+import { UNMATCHED_ENDPOINT } from '../metrics/catalog';
+import type { RuntimeMetrics } from '../metrics/registry';
+import {
+  livenessResponse,
+  metricsResponse,
+  readinessResponse,
+  reportResponse,
+  type HealthResponse,
+  type HealthSource,
+} from './health';
+import { CORRELATION_HEADER, HEALTH_PATH } from './paths';
+import { refusalBody } from './respond';
+import type { Capability } from '../degradation/levels';
+import type { GuardResult } from '../degradation/manager';
+import { CLIENT_CLOSED_STATUS, methodLabel, RequestRecorder } from './recorder';
+
+export interface BulwarkFastifyOptions {
+  readonly metrics: RuntimeMetrics;
+  readonly logger: Logger;
+  /** When given, the plugin also serves /metrics, /health/live, /health/ready and /health. */
+  readonly health?: HealthSource;
+  /**
+   * Install an error handler that logs the error (with its correlation id) and answers 5xx with
+   * {error: 'internal_error', correlation_id}: never the error's message, which may carry secrets.
+   * @default true
+   */
+  readonly errorHandler?: boolean;
+  /**
+   * Recognises errors that mean a dependency cannot serve right now; the error handler answers
+   * those with 503 + Retry-After instead of 500 (e.g. the runtime's `dependencyUnavailable`).
+   */
+  readonly unavailable?: (err: unknown) => { readonly retryAfterSeconds: number; readonly reason: string } | undefined;
+}
+
+interface TrackedRequest {
+  readonly ctx: RequestContext;
+  readonly startMs: number;
+  recorded: boolean;
+}
+
+const TRACKED = Symbol('bulwark.tracked');
+type WithTracking = FastifyRequest & { [TRACKED]?: TrackedRequest };
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function sendHealth(reply: FastifyReply, response: HealthResponse): FastifyReply {
+  reply.code(response.status).headers(response.headers);
+  return reply.send(response.body);
+}
+
+function registerHealthRoutes(fastify: FastifyInstance, metrics: RuntimeMetrics, health: HealthSource): void {
+  fastify.get(HEALTH_PATH.live, (_req, reply) => sendHealth(reply, livenessResponse()));
+  fastify.get(HEALTH_PATH.ready, (_req, reply) => sendHealth(reply, readinessResponse(health)));
+  fastify.get(HEALTH_PATH.report, (_req, reply) => sendHealth(reply, reportResponse(health)));
+  fastify.get(HEALTH_PATH.metrics, async (_req, reply) => sendHealth(reply, await metricsResponse(metrics)));
+}
+
+/**
+ * Fastify 5 plugin: correlation context (X-Correlation-ID in and out), HTTP metrics labelled with
+ * the route template (`request.routeOptions.url`, 'unmatched' for 404s), one access-log line per
+ * request, and optionally the health endpoints. Hooks apply to the whole instance (skip-override).
+ * Keep Fastify's own logger off (`logger: false`, the default): this plugin's access log replaces it.
+ */
+export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, done) => {
+  const { metrics, logger } = options;
+  if (!metrics || !logger) {
+    done(new Error('bulwarkFastify: options.metrics and options.logger are required (createMetrics(), createLogger())'));
+    return;
+  }
+  const recorder = new RequestRecorder(metrics, logger);
+
+  const record = (request: WithTracking, status: number): void => {
+    const tracked = request[TRACKED];
+    if (tracked === undefined || tracked.recorded) return;
+    tracked.recorded = true;
+    const method = methodLabel(request.method);
+    const endpoint = request.routeOptions.url ?? UNMATCHED_ENDPOINT;
+    recorder.end(method, endpoint, pathOf(request.url), status, performance.now() - tracked.startMs, tracked.ctx);
+  };
+
+  fastify.addHook('onRequest', (request, reply, next) => {
+    const ctx: RequestContext = { correlationId: acceptCorrelationId(request.headers[CORRELATION_HEADER]), requestId: newRequestId() };
+    (request as WithTracking)[TRACKED] = { ctx, startMs: performance.now(), recorded: false };
+    reply.header(CORRELATION_HEADER, ctx.correlationId);
+    recorder.begin();
+    // Everything after this hook (other hooks, the handler, onResponse) runs inside the context.
+    runWithContext(ctx, next);
+  });
+
+  fastify.addHook('onResponse', (request, reply, next) => {
+    record(request, reply.statusCode);
+    next();
+  });
+
+  fastify.addHook('onRequestAbort', (request, next) => {
+    record(request, CLIENT_CLOSED_STATUS);
+    next();
+  });
+
+  if (options.errorHandler ?? true) {
+    fastify.setErrorHandler((error: FastifyError, request, reply) => {
+      const unavailable = options.unavailable?.(error);
+      if (unavailable) {
+        logger.warn({ err: error, method: methodLabel(request.method), path: pathOf(request.url) }, 'request refused: dependency unavailable');
+        const { status, retryAfter, body } = refusalBody({ retryAfterSeconds: unavailable.retryAfterSeconds, reason: unavailable.reason });
+        return reply.code(status).header('retry-after', retryAfter).send(body);
+      }
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+      if (status >= 500) {
+        logger.error({ err: error, method: methodLabel(request.method), path: pathOf(request.url) }, 'request handler failed');
+        const correlationId = (request as WithTracking)[TRACKED]?.ctx.correlationId;
+        return reply.code(status).send({ error: 'internal_error', correlation_id: correlationId });
+      }
+      // Client errors (validation, bad JSON) describe the request, not the service's internals.
+      return reply.code(status).send({ error: error.code ?? 'bad_request', message: error.message });
+    });
+  }
+
+  if (options.health) registerHealthRoutes(fastify, metrics, options.health);
+  done();
+};
+
+// Without fastify-plugin: skip-override makes the hooks apply to the instance that registers the plugin.
+(bulwarkFastify as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
+(bulwarkFastify as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')] = 'bulwark';
+
+/**
+ * A Fastify `preHandler` that refuses the route with 503 + Retry-After while `capability` is
+ * unavailable at the current degradation level, e.g.
+ * `app.post('/orders', { preHandler: requireCapability(runtime.guard.bind(runtime), 'writes') }, handler)`.
+ */
+export function requireCapability(
+  guard: (capability: Capability) => GuardResult,
+  ...capabilities: Capability[]
+): (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
+  return (_request, reply, done) => {
+    for (const capability of capabilities) {
+      const g = guard(capability);
+      if (!g.allowed) {
+        const { status, retryAfter, body } = refusalBody({ status: g.status, retryAfterSeconds: g.retryAfterSeconds, reason: g.reason });
+        reply.code(status).header('retry-after', retryAfter).send(body);
+        return;
+      }
+    }
+    done();
+  };
+}

@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { RuntimeMetrics } from '../metrics/registry';
+import type { RequestContext } from '../logging/context';
+import { isProbeEndpoint } from './health';
+
+/** `method` label values; anything else is counted as OTHER so the label stays bounded. */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
+export const OTHER_METHOD = 'OTHER';
+
+/** Status recorded for a request the client abandoned before the response was complete (nginx's convention). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+export function methodLabel(method: string | undefined): string {
+  return method !== undefined && KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
+}
+
+interface MethodSeries {
+  readonly duration: { observe(seconds: number): void };
+  readonly requests: Map<number, { inc(): void }>;
+}
+
+/** One access-log line; every string in it is either bounded or validated, except `path`. */
+interface AccessLogLine {
+  correlation_id: string;
+  request_id: string;
+  method: string;
+  endpoint: string;
+  path: string;
+  status: number;
+  duration_ms: number;
+}
+
+export const ACCESS_LOG_MESSAGE = 'request completed';
+
+/**
+ * Records a finished request: `http_requests_total`, `http_request_duration_seconds`,
+ * `http_requests_in_flight` and one access-log line. Label-bound metric children are made once per
+ * (endpoint, method, status) and reused, which is what keeps the per-request cost low.
+ */
+export class RequestRecorder {
+  private readonly series = new Map<string, Map<string, MethodSeries>>();
+
+  constructor(
+    private readonly metrics: RuntimeMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  begin(): void {
+    this.metrics.httpRequestsInFlight.inc();
+  }
+
+  end(method: string, endpoint: string, path: string, status: number, durationMs: number, ctx: RequestContext): void {
+    this.metrics.httpRequestsInFlight.dec();
+    const series = this.seriesFor(endpoint, method);
+    series.duration.observe(durationMs / 1000);
+    let requests = series.requests.get(status);
+    if (requests === undefined) {
+      requests = this.metrics.httpRequestsTotal.labels(method, endpoint, String(status));
+      series.requests.set(status, requests);
+    }
+    requests.inc();
+
+    const line: AccessLogLine = {
+      correlation_id: ctx.correlationId,
+      request_id: ctx.requestId,
+      method,
+      endpoint,
+      path,
+      status,
+      duration_ms: Math.round(durationMs * 1000) / 1000,
+    };
+    // Probes and scrapes arrive every few seconds: keep them out of the info-level stream.
+    if (isProbeEndpoint(endpoint)) this.logger.debug(line, ACCESS_LOG_MESSAGE);
+    else if (status >= 500) this.logger.error(line, ACCESS_LOG_MESSAGE);
+    else this.logger.info(line, ACCESS_LOG_MESSAGE);
+  }
+
+  private seriesFor(endpoint: string, method: string): MethodSeries {
+    let byMethod = this.series.get(endpoint);
+    if (byMethod === undefined) this.series.set(endpoint, (byMethod = new Map()));
+    let series = byMethod.get(method);
+    if (series === undefined) {
+      series = { duration: this.metrics.httpRequestDurationSeconds.labels(method, endpoint), requests: new Map() };
+      byMethod.set(method, series);
+    }
+    return series;
+  }
+}

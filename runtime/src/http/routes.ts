@@ -1,0 +1,93 @@
+import { UNMATCHED_ENDPOINT } from '../metrics/catalog';
+
+/** Maps a request to the route template used as its `endpoint` label, or 'unmatched'. Never the raw path. */
+export type RouteMatcher = (method: string, rawPath: string) => string;
+
+interface Node {
+  readonly statics: Map<string, Node>;
+  param?: Node;
+  /** Templates ending here: by method (upper case), or for any method under '*'. */
+  readonly endpoints: Map<string, string>;
+}
+
+const ANY_METHOD = '*';
+const TEMPLATE = /^(?:([A-Z]+) )?(\/\S*)$/;
+
+function newNode(): Node {
+  return { statics: new Map(), endpoints: new Map() };
+}
+
+function segmentsOf(path: string): string[] {
+  const parts = path.split('/');
+  // '/a/b/' and '/a/b' are the same route; '/' is the root (no segments).
+  const start = 1;
+  let end = parts.length;
+  if (end > start && parts[end - 1] === '') end--;
+  return start >= end ? [] : parts.slice(start, end);
+}
+
+/**
+ * Precompiles route templates (`/providers/:id`, optionally method-qualified: `POST /providers`)
+ * into a segment tree. Static segments win over `:param` segments; the query string and a
+ * trailing slash are ignored. Static templates are answered by one map lookup.
+ */
+export function createRouteMatcher(templates: readonly string[]): RouteMatcher {
+  const root = newNode();
+  const staticPaths = new Map<string, Map<string, string>>();
+  for (const template of templates) {
+    const m = TEMPLATE.exec(template);
+    if (!m) {
+      throw new Error(`route template "${template}" is invalid: write a path starting with "/" (e.g. "/providers/:id"), optionally after a method ("POST /providers")`);
+    }
+    const method = m[1] ?? ANY_METHOD;
+    const path = m[2]!;
+    const segments = segmentsOf(path);
+    let node = root;
+    let isStatic = true;
+    for (const segment of segments) {
+      if (segment.startsWith(':')) {
+        if (segment.length === 1) throw new Error(`route template "${template}": a ":" segment needs a parameter name (e.g. ":id")`);
+        isStatic = false;
+        node = node.param ??= newNode();
+      } else {
+        let next = node.statics.get(segment);
+        if (!next) node.statics.set(segment, (next = newNode()));
+        node = next;
+      }
+    }
+    if (!node.endpoints.has(method)) node.endpoints.set(method, path);
+    if (isStatic) {
+      const key = segments.length === 0 ? '/' : `/${segments.join('/')}`;
+      let byMethod = staticPaths.get(key);
+      if (!byMethod) staticPaths.set(key, (byMethod = new Map()));
+      if (!byMethod.has(method)) byMethod.set(method, path);
+    }
+  }
+
+  const pick = (endpoints: Map<string, string> | undefined, method: string): string | undefined =>
+    endpoints === undefined || endpoints.size === 0 ? undefined : (endpoints.get(method) ?? endpoints.get(ANY_METHOD));
+
+  const walk = (node: Node, segments: string[], i: number, method: string): string | undefined => {
+    if (i === segments.length) return pick(node.endpoints, method);
+    const segment = segments[i]!;
+    const next = node.statics.get(segment);
+    if (next) {
+      const found = walk(next, segments, i + 1, method);
+      if (found !== undefined) return found;
+    }
+    if (node.param && segment !== '') return walk(node.param, segments, i + 1, method);
+    return undefined;
+  };
+
+  return (method, rawPath) => {
+    const q = rawPath.indexOf('?');
+    let path = q === -1 ? rawPath : rawPath.slice(0, q);
+    const hash = path.indexOf('#');
+    if (hash !== -1) path = path.slice(0, hash);
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    const direct = pick(staticPaths.get(path), method);
+    if (direct !== undefined) return direct;
+    if (path.charCodeAt(0) !== 47 /* '/' */) return UNMATCHED_ENDPOINT;
+    return walk(root, segmentsOf(path), 0, method) ?? UNMATCHED_ENDPOINT;
+  };
+}

@@ -1,0 +1,384 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { DestinationStream, Logger } from 'pino';
+import { createCallAdapter, type CallAdapter } from '../adapters/call';
+import type { DependencyAdapter } from '../adapters/common';
+import { createOpenAIAdapter, type OpenAIAdapter } from '../adapters/openai';
+import { createPostgresAdapter, type PostgresAdapter, type PostgresAdapterOptions } from '../adapters/postgres';
+import { createRedisAdapter, type RedisAdapter } from '../adapters/redis';
+import { BreakerRegistry } from '../breakers/registry';
+import type { DependencyDeclaration, DependencyKind, ServiceDeclaration } from '../declaration/types';
+import { LEVEL, type Capability } from '../degradation/levels';
+import { DegradationManager, type GuardResult } from '../degradation/manager';
+import { FLAG, parseFlags, type FlagKey, type Flags } from '../flags/flags';
+import { requireCapability, type BulwarkFastifyOptions } from '../http/fastify';
+import { createHealthEndpoints, type HealthSource } from '../http/health';
+import { instrumentHandler, type NodeHandler } from '../http/instrument';
+import { refuse } from '../http/respond';
+import { flushLogs } from '../logging/destination';
+import { createLogger } from '../logging/logger';
+import { LABEL } from '../metrics/catalog';
+import { createMetrics, type RuntimeMetrics } from '../metrics/registry';
+import { SecretRedactor } from '../secrets/redact';
+import { dependencyUnavailable } from './unavailable';
+import { describeFailure, StartupValidationError, validateStartup, type ValidationSummary } from '../startup/validator';
+
+export interface ShutdownOptions {
+  /**
+   * Time between readiness failing and the servers closing, so load balancers stop routing
+   * here before connections close. Requests keep being served meanwhile.
+   * @default 0
+   */
+  readonly drainDelayMs?: number;
+  /** Hard bound on draining in-flight requests; connections still open then are destroyed. @default 10000 */
+  readonly timeoutMs?: number;
+}
+
+export interface RuntimeOptions {
+  /** Where flags, connection URLs and keys are read from. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where log lines go. @default buffered stdout */
+  readonly logDestination?: DestinationStream | NodeJS.WritableStream;
+  /** @default LOG_LEVEL from env, else 'info' */
+  readonly logLevel?: string;
+  /** Collect Node.js process metrics. @default true */
+  readonly nodeMetrics?: boolean;
+  /** Called to end the process on a fatal startup failure or after a signal-driven stop. @default process.exit */
+  readonly exit?: (code: number) => void;
+  readonly shutdown?: ShutdownOptions;
+}
+
+type Closer = (force: boolean) => Promise<void>;
+
+/**
+ * Everything the runtime gives a service, built from its declaration: flags, metrics, logs,
+ * breakers, adapters, degradation, startup validation, health endpoints and lifecycle.
+ */
+export class BulwarkRuntime implements HealthSource {
+  readonly declaration: ServiceDeclaration;
+  readonly flags: Flags;
+  readonly metrics: RuntimeMetrics;
+  readonly logger: Logger;
+  readonly redactor: SecretRedactor;
+  readonly breakers: BreakerRegistry;
+  readonly degradation: DegradationManager;
+
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly exit: (code: number) => void;
+  private readonly shutdownOptions: Required<ShutdownOptions>;
+  private readonly adapters = new Map<string, DependencyAdapter>();
+  private readonly closers: Closer[] = [];
+  private readonly startedAt = Date.now();
+  private summary?: ValidationSummary;
+  private started = false;
+  private stopping?: Promise<void>;
+
+  constructor(declaration: ServiceDeclaration, options: RuntimeOptions = {}) {
+    this.declaration = declaration;
+    this.env = options.env ?? process.env;
+    this.exit = options.exit ?? ((code) => process.exit(code));
+    this.shutdownOptions = { drainDelayMs: options.shutdown?.drainDelayMs ?? 0, timeoutMs: options.shutdown?.timeoutMs ?? 10_000 };
+    this.flags = parseFlags(this.env);
+    this.redactor = SecretRedactor.forDeclaration(declaration, this.env);
+    this.metrics = createMetrics({
+      enabled: this.flags.prometheusMetrics,
+      nodeMetrics: options.nodeMetrics,
+      service: declaration.name,
+      version: declaration.version,
+    });
+    for (const key of Object.keys(FLAG) as FlagKey[]) {
+      this.metrics.featureFlagEnabled.set({ [LABEL.flag]: FLAG[key] }, this.flags[key] ? 1 : 0);
+    }
+    this.logger = createLogger({
+      service: declaration.name,
+      structured: this.flags.structuredLogging,
+      level: options.logLevel ?? this.env.LOG_LEVEL ?? 'info',
+      destination: options.logDestination,
+      redactor: this.redactor,
+      metrics: this.metrics,
+    });
+    this.breakers = new BreakerRegistry({ enabled: this.flags.circuitBreaker, metrics: this.metrics, logger: this.logger });
+    this.degradation = new DegradationManager({
+      declaration,
+      metrics: this.metrics,
+      logger: this.logger,
+      enabled: this.flags.gracefulDegradation,
+      redactor: this.redactor,
+    });
+    // An opened breaker degrades at once; health checks confirm and, once recovered, close it.
+    this.breakers.onStateChange((e) => {
+      if (e.to === 'open' && this.declaration.dependencies[e.name]) this.degradation.markUnhealthy(e.name, `circuit breaker ${e.name} opened`);
+    });
+    this.degradation.onRecovered((name) => {
+      const b = this.breakers.get(name);
+      if (b && b.state !== 'closed') b.close();
+    });
+  }
+
+  // ---- adapters -------------------------------------------------------------------------
+
+  /** The PostgreSQL adapter of a declared `postgres` dependency, connected with its env var's URL. */
+  postgres(name: string, pool?: PostgresAdapterOptions['pool']): PostgresAdapter {
+    return this.adapter(name, 'postgres', (dep) =>
+      createPostgresAdapter({ ...this.adapterBase(name, dep), connectionString: this.connection(name, dep), pool }),
+    );
+  }
+
+  /** The Redis adapter of a declared `redis` dependency (fail-fast client, no offline queue). */
+  redis(name: string): RedisAdapter {
+    return this.adapter(name, 'redis', (dep) => createRedisAdapter({ ...this.adapterBase(name, dep), url: this.connection(name, dep) }));
+  }
+
+  /**
+   * The OpenAI adapter of a declared `openai` dependency; the API key comes from its env var,
+   * the base URL from `baseURL` or OPENAI_BASE_URL.
+   */
+  openai(name: string, options: { readonly model: string; readonly baseURL?: string }): OpenAIAdapter {
+    return this.adapter(name, 'openai', (dep) =>
+      createOpenAIAdapter({
+        ...this.adapterBase(name, dep),
+        apiKey: this.connection(name, dep),
+        model: options.model,
+        baseURL: options.baseURL ?? (this.env.OPENAI_BASE_URL || undefined),
+      }),
+    );
+  }
+
+  /** A generic adapter for an `s3` or `http` dependency: breaker + metrics around any async call. */
+  call(name: string, healthCheck: (signal: AbortSignal) => Promise<unknown>): CallAdapter {
+    const kind = this.declaration.dependencies[name]?.kind;
+    return this.adapter(name, kind === 's3' ? 's3' : 'http', (dep) =>
+      createCallAdapter({ ...this.adapterBase(name, dep), kind: dep.kind === 's3' ? 's3' : 'http', healthCheck }),
+    );
+  }
+
+  private adapter<A extends DependencyAdapter>(name: string, kind: DependencyKind, make: (dep: DependencyDeclaration) => A): A {
+    const dep = this.declaration.dependencies[name];
+    if (!dep) {
+      const known = Object.keys(this.declaration.dependencies);
+      throw new Error(`dependency "${name}" is not declared in service "${this.declaration.name}"; declared: ${known.join(', ') || 'none'}`);
+    }
+    if (dep.kind !== kind) throw new Error(`dependency "${name}" is declared with kind "${dep.kind}", not "${kind}"`);
+    const existing = this.adapters.get(name);
+    if (existing) return existing as A;
+    const adapter = make(dep);
+    this.adapters.set(name, adapter);
+    this.degradation.register(name, () => adapter.healthCheck());
+    return adapter;
+  }
+
+  private adapterBase(name: string, dep: DependencyDeclaration) {
+    return {
+      name,
+      breaker: dep.breaker,
+      breakers: this.breakers,
+      metrics: this.metrics,
+      logger: this.logger,
+      redactor: this.redactor,
+      healthCheckTimeoutMs: dep.healthCheck.timeoutMs,
+    };
+  }
+
+  /** The value of a dependency's env var; empty when unset (startup validation reports it by name). */
+  private connection(name: string, dep: DependencyDeclaration): string {
+    if (!dep.env) throw new Error(`dependencies.${name}.env is not declared; name the environment variable holding its connection URL or key`);
+    return this.env[dep.env] ?? '';
+  }
+
+  // ---- degradation and health -------------------------------------------------------------
+
+  /** Whether a capability (writes, ai, cache, business) is available at the current level. */
+  guard(capability: Capability): GuardResult {
+    return this.degradation.guard(capability);
+  }
+
+  /** For node:http handlers: answers 503 + Retry-After and returns false when the capability is refused. */
+  require(capability: Capability, res: ServerResponse): boolean {
+    const g = this.degradation.guard(capability);
+    if (g.allowed) return true;
+    refuse(res, { status: g.status, retryAfterSeconds: g.retryAfterSeconds, reason: g.reason });
+    return false;
+  }
+
+  /** Options for `app.register(bulwarkFastify, runtime.fastifyOptions())`: metrics, access log, health routes, 503 on dependency failures. */
+  fastifyOptions(): BulwarkFastifyOptions {
+    return { metrics: this.metrics, logger: this.logger, health: this, unavailable: dependencyUnavailable };
+  }
+
+  /** A Fastify preHandler refusing the route (503 + Retry-After) while any of the capabilities is unavailable. */
+  requires(...capabilities: Capability[]): ReturnType<typeof requireCapability> {
+    return requireCapability((c) => this.degradation.guard(c), ...capabilities);
+  }
+
+  get ready(): boolean {
+    return this.started && !this.stopping && this.degradation.level < LEVEL.EMERGENCY;
+  }
+
+  readiness(): { ready: boolean; body: Record<string, unknown> } {
+    const ready = this.ready;
+    const dependencies: Record<string, { healthy: boolean; slow: boolean }> = {};
+    for (const [name, s] of Object.entries(this.degradation.status())) dependencies[name] = { healthy: s.healthy, slow: s.slow };
+    return {
+      ready,
+      body: {
+        status: ready ? 'ready' : this.stopping ? 'stopping' : this.started ? 'not_ready' : 'starting',
+        level: this.degradation.level,
+        level_name: this.degradation.levelName,
+        dependencies,
+      },
+    };
+  }
+
+  report(): Record<string, unknown> {
+    return {
+      service: this.declaration.name,
+      version: this.declaration.version,
+      ready: this.ready,
+      level: this.degradation.level,
+      level_name: this.degradation.levelName,
+      uptime_seconds: Math.round((Date.now() - this.startedAt) / 1000),
+      flags: this.flags,
+      dependencies: this.degradation.status(),
+      breakers: this.breakers.snapshot(),
+      startup: this.summary ?? null,
+    };
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  /**
+   * Runs startup validation, then begins periodic health checks. On a critical failure with
+   * `startup.onCriticalFailure: 'exit'` it logs one line naming what failed and exits 1.
+   */
+  async start(): Promise<ValidationSummary> {
+    const checks: Record<string, () => Promise<void>> = {};
+    for (const [name, a] of this.adapters) checks[name] = () => a.healthCheck();
+    const summary = await validateStartup({
+      declaration: this.declaration,
+      env: this.env,
+      checks,
+      enabled: this.flags.startupValidation,
+      failOnWarning: this.flags.startupFailOnWarning,
+      metrics: this.metrics,
+      logger: this.logger,
+      redactor: this.redactor,
+    });
+    this.summary = summary;
+    if (summary.status === 'unhealthy') {
+      if (this.declaration.startup.onCriticalFailure === 'exit') {
+        this.logger.fatal({ startup: { status: summary.status, critical_failures: summary.critical_failures } }, describeFailure(summary));
+        await this.closeAdapters();
+        flushLogs(this.logger);
+        this.exit(1);
+        throw new StartupValidationError(summary, this.redactor);
+      }
+      this.logger.warn('startup validation failed; starting degraded as the declaration allows');
+    }
+    // When validation did not prove every dependency healthy, learn the real level before serving.
+    if (summary.status !== 'healthy') await this.degradation.checkNow();
+    this.degradation.start();
+    this.started = true;
+    this.logger.info({ level: this.degradation.levelName }, `service ${this.declaration.name} started`);
+    return summary;
+  }
+
+  /**
+   * A node:http server serving the health endpoints and `handler`, instrumented (metrics,
+   * access log, correlation IDs). It is drained by `stop()`.
+   */
+  createServer(handler: NodeHandler): Server {
+    const health = createHealthEndpoints({ metrics: this.metrics, health: this });
+    const app = instrumentHandler(
+      (req: IncomingMessage, res: ServerResponse) => {
+        if (this.stopping) res.setHeader('connection', 'close');
+        if (health(req, res)) return;
+        return handler(req, res);
+      },
+      { metrics: this.metrics, logger: this.logger, routes: this.declaration.routes },
+    );
+    const server = createServer(app);
+    this.onShutdown(async (force) => {
+      if (force) {
+        server.closeAllConnections();
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    });
+    return server;
+  }
+
+  /**
+   * Registers work for `stop()` to do after readiness fails, e.g. `() => fastify.close()`.
+   * `force` is true when the shutdown timeout has passed.
+   */
+  onShutdown(closer: (force: boolean) => Promise<void>): void {
+    this.closers.push(closer);
+  }
+
+  /**
+   * Stops in the order that loses nothing: readiness fails first, then servers drain in-flight
+   * requests (bounded by the shutdown timeout), then health checks stop, breakers release their
+   * timers, clients close and the last log lines are flushed.
+   */
+  stop(): Promise<void> {
+    if (!this.stopping) this.stopping = this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const { drainDelayMs, timeoutMs } = this.shutdownOptions;
+    this.logger.info({ drainDelayMs, timeoutMs }, 'shutting down: readiness now fails');
+    if (drainDelayMs > 0) await delay(drainDelayMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
+    const drained = Promise.all(this.closers.map((c) => c(false))).then(() => 'drained' as const);
+    const outcome = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.logger.warn({ timeoutMs }, 'shutdown timeout passed; closing the remaining connections');
+      await Promise.all(this.closers.map((c) => c(true).catch(() => undefined)));
+    }
+    await this.degradation.stop();
+    this.breakers.shutdown();
+    await this.closeAdapters();
+    this.logger.info('stopped');
+    flushLogs(this.logger);
+  }
+
+  private async closeAdapters(): Promise<void> {
+    await Promise.all([...this.adapters.values()].map((a) => a.close().catch(() => undefined)));
+  }
+
+  /** SIGTERM/SIGINT → stop() then exit 0; an uncaught error is logged (flushed) and exits 1. */
+  installSignalHandlers(): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      this.logger.info({ signal }, `received ${signal}`);
+      this.stop().then(
+        () => this.exit(0),
+        (err: unknown) => {
+          this.logger.error({ err }, 'shutdown failed');
+          flushLogs(this.logger);
+          this.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    process.once('uncaughtException', (err) => {
+      this.logger.fatal({ err }, 'uncaught exception');
+      flushLogs(this.logger);
+      this.exit(1);
+    });
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Builds the runtime of a declared service. Throws FlagError when a feature flag is invalid. */
+export function createRuntime(declaration: ServiceDeclaration, options?: RuntimeOptions): BulwarkRuntime {
+  return new BulwarkRuntime(declaration, options);
+}

@@ -1,0 +1,112 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { RuntimeMetrics } from '../metrics/registry';
+import { SecretRedactor } from '../secrets/redact';
+import { currentContext } from './context';
+import { createLogDestination } from './destination';
+import { jsonLineToText } from './plain';
+import { cachedStringRedactor, LogObjectRedactor } from './redaction';
+
+export type { Logger } from 'pino';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface CreateLoggerOptions {
+  /** Written on every line as `service`. */
+  readonly service: string;
+  /** ENABLE_STRUCTURED_LOGGING: true → JSON lines; false → plain text lines (same fields, same redaction). */
+  readonly structured: boolean;
+  /** @default 'info' */
+  readonly level?: string;
+  /** Where lines go. @default an asynchronous buffered stdout destination (see createLogDestination). */
+  readonly destination?: DestinationStream | NodeJS.WritableStream;
+  /** Removes declared secret values from every string logged. @default URL credentials, bearer tokens, API keys only. */
+  readonly redactor?: SecretRedactor;
+  /** Counts `log_lines_total{level}` when given. */
+  readonly metrics?: RuntimeMetrics;
+}
+
+function checkLevel(level: string): LogLevel {
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  throw new Error(`createLogger: level "${level}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);
+}
+
+/**
+ * pino's isoTime formats a Date on every line (~0.5 µs); lines written in the same millisecond
+ * share one formatted string.
+ */
+function cachedIsoTime(): () => string {
+  let lastMs = -1;
+  let last = '';
+  return () => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      last = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return last;
+  };
+}
+
+type ContextFields = { correlation_id?: string; request_id?: string };
+
+/**
+ * The runtime's logger: pino with ISO `time`, `level` as a label, `service`, the current request's
+ * `correlation_id`/`request_id` on every line (AsyncLocalStorage, no child logger per request),
+ * `err` as {type, message, stack}, and secrets redacted from keys, strings, messages and errors.
+ */
+export function createLogger(options: CreateLoggerOptions): Logger {
+  if (!options.service) throw new Error('createLogger: service is required (the service name written on every line)');
+  const level = checkLevel(options.level ?? 'info');
+  const redactString = cachedStringRedactor(options.redactor ?? new SecretRedactor());
+  const objects = new LogObjectRedactor(redactString);
+
+  // Label-bound counters per pino level number, made once: counting a line is one inc().
+  const lineCounters = new Map<number, { inc(): void }>();
+  if (options.metrics) {
+    for (const [label, num] of Object.entries(pino.levels.values)) lineCounters.set(num, options.metrics.logLinesTotal.labels(label));
+  }
+
+  const destination = (options.destination ?? createLogDestination(1)) as DestinationStream;
+
+  const logger = pino(
+    {
+      level,
+      base: { service: options.service },
+      timestamp: cachedIsoTime(),
+      // The mixin's object is fresh per line (pino merges the call's fields into it), which
+      // lets the log formatter redact the top level in place.
+      mixin(_merge: object, levelNumber: number): ContextFields {
+        lineCounters.get(levelNumber)?.inc();
+        const ctx = currentContext();
+        return ctx ? { correlation_id: ctx.correlationId, request_id: ctx.requestId } : {};
+      },
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: (bindings) => objects.redactTopLevel({ ...bindings }),
+        log: (obj) => objects.redactTopLevel(obj),
+      },
+      serializers: {
+        msg: (msg: unknown) => (typeof msg === 'string' ? redactString(msg) : msg),
+        err: (err: unknown) => (err instanceof Error ? objects.serializeError(err) : err),
+      },
+      hooks: options.structured ? {} : { streamWrite: jsonLineToText },
+    },
+    destination,
+  );
+  redactChildBindings(logger, objects);
+  return logger;
+}
+
+/**
+ * pino gives every child a pass-through bindings formatter, so a secret bound with
+ * `logger.child({ password })` would be written on every line. Children are created with
+ * Object.create(parent), so wrapping `child` here covers grandchildren too.
+ */
+function redactChildBindings(logger: Logger, objects: LogObjectRedactor): void {
+  const child = logger.child as unknown as (this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) => Logger;
+  const redactingChild = function (this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions): Logger {
+    return child.call(this, objects.redactTopLevel({ ...bindings }), childOptions);
+  };
+  logger.child = redactingChild as unknown as Logger['child'];
+}

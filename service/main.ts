@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/**
+ * `npm run service`: the providers service, configured only from the environment
+ * (PORT, DATABASE_URL, REDIS_URL, OPENAI_API_KEY, OPENAI_BASE_URL and the feature flags).
+ */
+import { FlagError } from '@bulwark/runtime';
+import { startService } from './server';
+
+startService()
+  .then((svc) => {
+    svc.runtime.installSignalHandlers();
+    svc.runtime.logger.info({ port: svc.port }, 'listening');
+  })
+  .catch((err: unknown) => {
+    // Flag errors come before the logger exists; everything else was already logged by the runtime.
+    const message = err instanceof FlagError ? err.message : `startup failed: ${err instanceof Error ? err.message : String(err)}`;
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  });

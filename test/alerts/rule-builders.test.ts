@@ -1,0 +1,152 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { defineService, METRICS } from '@bulwark/runtime';
+import {
+  ALERT,
+  SLO_WINDOWS,
+  buildRuleGroups,
+  errorRatioRecord,
+  renderRuleFile,
+  renderRuleTestFile,
+  ruleFileName,
+  ruleTestFileName,
+  slowRatioRecord,
+  type AlertingRule,
+  type RuleGroups,
+} from '../../alerts';
+import { checkPromQL } from '../../lib/monitoring/promql-check';
+import { recordedSeries } from '../../alerts';
+import { expandTemplate, goG4, humanize, humanize1024, humanizeDuration, humanizePercentage } from '../../alerts/go-template';
+
+const alerting = (g: RuleGroups): AlertingRule[] => g.groups.flatMap((x) => x.rules).filter((r): r is AlertingRule => 'alert' in r);
+
+const checkout = defineService({
+  name: 'checkout',
+  dependencies: {
+    orders_db: { kind: 'postgres', critical: true },
+    replica: { kind: 'postgres', impact: 'MINIMAL' },
+    sessions: { kind: 'redis' },
+    payments: { kind: 'http' },
+  },
+  objectives: { availability: 0.999, latency: { thresholdMs: 250, target: 0.99 } },
+  routes: ['/cart', '/cart/:id/pay'],
+});
+
+describe('buildRuleGroups', () => {
+  it('records error and slow ratios for every SLO window, named service:…:ratio_rate<window>', () => {
+    const records = buildRuleGroups(checkout).groups.flatMap((g) => g.rules).flatMap((r) => ('record' in r ? [r.record] : []));
+    expect(SLO_WINDOWS).toEqual(['5m', '30m', '1h', '2h', '6h', '1d', '3d']);
+    expect(records).toEqual([...SLO_WINDOWS.map(errorRatioRecord), ...SLO_WINDOWS.map(slowRatioRecord)]);
+    expect(records[0]).toBe('service:http_requests_errors:ratio_rate5m');
+  });
+
+  it('burns against 1 - availability and 1 - latency target with the workbook factors', () => {
+    const rules = alerting(buildRuleGroups(checkout));
+    const [errPage, errTicket] = rules.filter((r) => r.alert === ALERT.errorBudgetBurn);
+    expect(errPage.labels.severity).toBe('critical');
+    expect(errPage.expr).toContain('service:http_requests_errors:ratio_rate1h{job="checkout"} > (14.4 * 0.001)');
+    expect(errPage.expr).toContain('service:http_requests_errors:ratio_rate30m{job="checkout"} > (6 * 0.001)');
+    expect(errTicket.labels.severity).toBe('warning');
+    expect(errTicket.expr).toContain('service:http_requests_errors:ratio_rate3d{job="checkout"} > (1 * 0.001)');
+    const [latPage] = rules.filter((r) => r.alert === ALERT.latencyBudgetBurn);
+    expect(latPage.expr).toContain('> (14.4 * 0.01)');
+  });
+
+  it('reads the latency SLO off the bucket equal to the threshold, and p99 when the target is 99%', () => {
+    const groups = buildRuleGroups(checkout);
+    const slow = groups.groups.flatMap((g) => g.rules).find((r) => 'record' in r && r.record === slowRatioRecord('5m'));
+    expect(slow?.expr).toContain('le="0.25"');
+    const highLatency = alerting(groups).find((r) => r.alert === ALERT.highLatency);
+    expect(highLatency?.expr).toMatch(/^histogram_quantile\(0\.99, .* > 0\.25$/);
+  });
+
+  it('fails at generation when the latency threshold is not a bucket, naming the field and the buckets', () => {
+    const odd = defineService({ name: 'odd', objectives: { latency: { thresholdMs: 300, target: 0.95 } } });
+    expect(() => buildRuleGroups(odd)).toThrow(/objectives\.latency\.thresholdMs is 300.*5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000/s);
+    expect(METRICS.httpRequestDurationSeconds.buckets).toContain(0.25);
+  });
+
+  it('pages on a dependency whose loss means EMERGENCY and tickets the others', () => {
+    const deps = alerting(buildRuleGroups(checkout)).filter((r) => r.alert === ALERT.dependencyDown);
+    const severityOf = (name: string) => deps.find((r) => r.expr.includes(`dependency="${name}"`))?.labels;
+    expect(severityOf('orders_db')).toMatchObject({ severity: 'critical', impact: 'EMERGENCY' });
+    expect(severityOf('replica')).toMatchObject({ severity: 'warning', impact: 'MINIMAL' });
+    expect(severityOf('sessions')).toMatchObject({ severity: 'warning', impact: 'DEGRADED' });
+    expect(severityOf('payments')).toMatchObject({ severity: 'warning', impact: 'LIMITED' });
+  });
+
+  it('builds for a service without dependencies', () => {
+    const lone = defineService({ name: 'lone' });
+    const rules = alerting(buildRuleGroups(lone));
+    expect(rules.some((r) => r.alert === ALERT.dependencyDown)).toBe(false);
+    expect(rules.some((r) => r.alert === ALERT.circuitBreakerOpen)).toBe(true);
+  });
+
+  it('points runbooks at the repository by default, or at a given base', () => {
+    const [first] = alerting(buildRuleGroups(checkout));
+    expect(first.annotations.runbook_url).toBe(`docs/runbooks/${first.alert}.md`);
+    const [hosted] = alerting(buildRuleGroups(checkout, { runbookBaseUrl: 'https://runbooks.example.test/bulwark' }));
+    expect(hosted.annotations.runbook_url).toBe(`https://runbooks.example.test/bulwark/${hosted.alert}.md`);
+  });
+
+  it('names only catalog series in every expression of another declaration', () => {
+    const groups = buildRuleGroups(checkout);
+    const known = recordedSeries(groups);
+    expect(groups.groups.flatMap((g) => g.rules).flatMap((r) => checkPromQL(r.expr, known))).toEqual([]);
+  });
+
+  it('renders the same bytes every time, with a generated-file header', () => {
+    const a = renderRuleFile(checkout);
+    expect(renderRuleFile(checkout)).toBe(a);
+    expect(a.startsWith('# Prometheus rules for the "checkout" service.\n# GENERATED')).toBe(true);
+    expect(a).toContain('npm run monitoring');
+    expect(a).toMatch(/\ngroups:\n {2}- name: checkout-slo-recording\n/);
+  });
+});
+
+describe('generated rules and promtool tests for another declaration', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bulwark-rules-'));
+    mkdirSync(join(dir, 'generated'));
+    mkdirSync(join(dir, 'tests'));
+    writeFileSync(join(dir, 'generated', ruleFileName(checkout)), renderRuleFile(checkout));
+    writeFileSync(join(dir, 'tests', ruleTestFileName(checkout)), renderRuleTestFile(checkout));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('pass promtool check rules and promtool test rules', () => {
+    const check = spawnSync('promtool', ['check', 'rules', join(dir, 'generated', ruleFileName(checkout))], { encoding: 'utf8', timeout: 60_000 });
+    if (check.status !== 0) throw new Error(`promtool check rules failed:\n${check.stdout}${check.stderr}`);
+    const test = spawnSync('promtool', ['test', 'rules', ruleTestFileName(checkout)], { cwd: join(dir, 'tests'), encoding: 'utf8', timeout: 60_000 });
+    if (test.status !== 0) throw new Error(`promtool test rules failed:\n${test.stdout}${test.stderr}`);
+    expect(test.stdout).toContain('SUCCESS');
+  });
+});
+
+describe('alert template expansion (Prometheus humanize functions)', () => {
+  it('formats like Go %.4g and Prometheus humanize*', () => {
+    expect(goG4(0.1)).toBe('0.1');
+    expect(goG4(242.49999999999997)).toBe('242.5');
+    expect(goG4(123456)).toBe('1.235e+05');
+    expect(goG4(0.0000123)).toBe('1.23e-05');
+    expect(humanizePercentage(0.1)).toBe('10%');
+    expect(humanizePercentage(0.0792)).toBe('7.92%');
+    expect(humanize1024(600 * 1024 * 1024)).toBe('600Mi');
+    expect(humanize1024(2048)).toBe('2ki');
+    expect(humanizeDuration(0.2425)).toBe('242.5ms');
+    expect(humanizeDuration(90)).toBe('1m 30s');
+    expect(humanizeDuration(2.5)).toBe('2.5s');
+    expect(humanize(15)).toBe('15');
+    expect(humanize(1500)).toBe('1.5k');
+    expect(humanize(0.072)).toBe('72m');
+  });
+
+  it('expands labels and values, and refuses constructs it does not know', () => {
+    expect(expandTemplate('{{ $labels.job }} at {{ $value | humanizePercentage }} ({{ $value }})', { job: 'p' }, 0.25)).toBe('p at 25% (0.25)');
+    expect(() => expandTemplate('{{ $labels.nope }}', {}, 1)).toThrow(/no label "nope"/);
+    expect(() => expandTemplate('{{ printf "%.2f" $value }}', {}, 1)).toThrow(/not supported/);
+  });
+});

@@ -1,0 +1,91 @@
+// Real redis-server (test/support/servers.ts), killed and restarted to show the breaker at work.
+import { BreakerOpenError, BreakerRegistry, createMetrics, createRedisAdapter, LABEL, METRICS, type RedisAdapter, type RuntimeMetrics } from '@bulwark/runtime';
+import { startRedis, type ThrowawayServer } from '../../support/servers';
+import { waitFor } from '../../support/ports';
+import { captureLogger, metricSum, metricValue, type LogLine } from '../breakers/helpers';
+
+const BREAKER = { failureThreshold: 3, resetTimeoutMs: 300, successThreshold: 1, timeoutMs: 500 };
+
+let redis: ThrowawayServer;
+let metrics: RuntimeMetrics;
+let registry: BreakerRegistry;
+let adapter: RedisAdapter;
+let lines: LogLine[];
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.destroy());
+
+beforeEach(async () => {
+  metrics = createMetrics({ nodeMetrics: false });
+  const cap = captureLogger();
+  lines = cap.lines;
+  registry = new BreakerRegistry({ enabled: true, metrics, logger: cap.logger });
+  adapter = createRedisAdapter({ name: 'cache', url: redis.url, breaker: BREAKER, breakers: registry, metrics, logger: cap.logger, maxReconnectDelayMs: 200 });
+  await adapter.healthCheck();
+});
+afterEach(async () => {
+  registry.shutdown();
+  await adapter.close();
+});
+
+it('runs commands through the breaker and counts operations and latency by command', async () => {
+  await adapter.set('k', 'v', 60);
+  expect(await adapter.get('k')).toBe('v');
+  expect(await adapter.incr('n')).toBe(1);
+  expect(await adapter.run('hset', (c) => c.hset('h', 'f', '1'))).toBe(1);
+  expect(await adapter.del('k', 'n', 'h')).toBe(3);
+  expect(await metricValue(metrics, METRICS.redisOperationsTotal.name, { [LABEL.operation]: 'get' })).toBe(1);
+  expect(await metricValue(metrics, METRICS.redisOperationsTotal.name, { [LABEL.operation]: 'hset' })).toBe(1);
+  const hist = await metrics.redisOperationDurationSeconds.get();
+  expect(hist.values.find((v) => v.metricName?.endsWith('_count') && v.labels.operation === 'set')?.value).toBe(1);
+  expect(() => adapter.run('GET user:42', (c) => c.get('x'))).toThrow(/not a valid metric label/);
+});
+
+it('a WRONGTYPE reply is the caller error: passed through, not counted against the breaker', async () => {
+  await adapter.run('lpush', (c) => c.lpush('list', 'a'));
+  for (let i = 0; i < 4; i++) await expect(adapter.get('list')).rejects.toThrow(/WRONGTYPE/);
+  expect(adapter.breaker.state).toBe('closed');
+  expect(await metricValue(metrics, METRICS.redisErrorsTotal.name, { [LABEL.operation]: 'get', [LABEL.errorType]: 'reply_error' })).toBe(4);
+  await adapter.del('list');
+});
+
+it('with redis killed: calls fail within the breaker timeout, the breaker opens; after restart it closes again', async () => {
+  await redis.kill();
+  await waitFor(() => adapter.client.status !== 'ready', 5_000, 'client to notice the outage');
+  for (let i = 0; i < BREAKER.failureThreshold; i++) {
+    const started = Date.now();
+    await expect(adapter.get('k')).rejects.toThrow();
+    // Fail fast: no offline queue, no per-command retries (ioredis' defaults would stall here).
+    expect(Date.now() - started).toBeLessThan(BREAKER.timeoutMs + 1_000);
+  }
+  expect(adapter.breaker.state).toBe('open');
+  await expect(adapter.get('k')).rejects.toBeInstanceOf(BreakerOpenError);
+  expect(await metricValue(metrics, METRICS.redisErrorsTotal.name, { [LABEL.operation]: 'get', [LABEL.errorType]: 'connection' })).toBe(BREAKER.failureThreshold);
+  expect(await metricValue(metrics, METRICS.redisErrorsTotal.name, { [LABEL.operation]: 'get', [LABEL.errorType]: 'circuit_open' })).toBe(1);
+  await expect(adapter.healthCheck()).rejects.toThrow(/redis cache health check failed/);
+
+  await redis.start();
+  await waitFor(() => adapter.client.status === 'ready', 10_000, 'client to reconnect');
+  await waitFor(async () => (await adapter.get('k').then(() => true, () => false)) && adapter.breaker.state === 'closed', 10_000, 'breaker to close');
+  await adapter.healthCheck();
+  expect(lines.filter((l) => l.breaker === 'cache').map((l) => l.to)).toEqual(['open', 'half-open', 'closed']);
+  expect(lines.some((l) => l.msg.startsWith('redis connection lost') && l.dependency === 'cache')).toBe(true);
+  expect(await metricSum(metrics, METRICS.circuitBreakerTransitionsTotal.name, { [LABEL.name]: 'cache' })).toBe(3);
+});
+
+it('never logs the password of the redis URL', async () => {
+  const secret = 'hunter2-very-secret';
+  const cap = captureLogger();
+  const reg = new BreakerRegistry({ enabled: true, metrics: createMetrics({ nodeMetrics: false }), logger: cap.logger });
+  const url = `redis://:${secret}@127.0.0.1:${redis.port}`;
+  const withPassword = createRedisAdapter({ name: 'secured', url, breaker: BREAKER, breakers: reg, metrics, logger: cap.logger });
+  // redis-server has no password set: AUTH fails, and the error reaches logs and the health-check message.
+  const err = await withPassword.healthCheck().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(Error);
+  expect(String((err as Error).message)).not.toContain(secret);
+  expect(JSON.stringify(cap.lines)).not.toContain(secret);
+  reg.shutdown();
+  withPassword.client.disconnect();
+});

@@ -136,7 +136,9 @@ export class BulwarkRuntime implements HealthSource {
     return this.adapter(name, 'openai', (dep) =>
       createOpenAIAdapter({
         ...this.adapterBase(name, dep),
-        apiKey: this.connection(name, dep),
+        // An unset key (an optional dependency) must not stop the service: the health check below
+        // reports it, the dependency counts as down and its capability is refused instead.
+        apiKey: this.connection(name, dep) || 'unset',
         model: options.model,
         baseURL: options.baseURL ?? (this.env.OPENAI_BASE_URL || undefined),
       }),
@@ -162,7 +164,8 @@ export class BulwarkRuntime implements HealthSource {
     if (existing) return existing as A;
     const adapter = make(dep);
     this.adapters.set(name, adapter);
-    this.degradation.register(name, () => adapter.healthCheck());
+    const unset = dep.env && !this.env[dep.env] ? dep.env : undefined;
+    this.degradation.register(name, unset ? () => Promise.reject(new Error(`${unset} is not set`)) : () => adapter.healthCheck());
     return adapter;
   }
 

@@ -1,0 +1,123 @@
+import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
+import { BreakerShutdownError, createRuntime, defineService, LEVEL, type BulwarkRuntime } from '@bulwark/runtime';
+import { LogCapture } from '../logging/capture';
+
+const decl = defineService({ name: 'lifecycle', routes: ['/slow', '/never'] });
+
+function listen(runtime: BulwarkRuntime, handler: Parameters<BulwarkRuntime['createServer']>[0]) {
+  const server = runtime.createServer(handler);
+  return new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port)));
+}
+
+/** A request on its own connection; resolves with status or the socket error code. */
+function get(port: number, path: string): Promise<{ status?: number; error?: string; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, body }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message, body: '' }));
+    req.end();
+  });
+}
+
+describe('runtime lifecycle', () => {
+  it('two runtimes in one process (tests, hot reload) do not collide', () => {
+    const a = createRuntime(decl, { env: {}, logDestination: new LogCapture(), nodeMetrics: false });
+    const b = createRuntime(decl, { env: {}, logDestination: new LogCapture(), nodeMetrics: false });
+    expect(a.metrics.registry).not.toBe(b.metrics.registry);
+    expect(a.flags.circuitBreaker).toBe(true);
+  });
+
+  it('names an undeclared dependency and a kind mismatch', () => {
+    const r = createRuntime(defineService({ name: 'xy', dependencies: { db: { kind: 'postgres', env: 'DATABASE_URL' } } }), {
+      env: {},
+      logDestination: new LogCapture(),
+      nodeMetrics: false,
+    });
+    expect(() => r.redis('cache')).toThrow('dependency "cache" is not declared in service "xy"; declared: db');
+    expect(() => r.redis('db')).toThrow('dependency "db" is declared with kind "postgres", not "redis"');
+  });
+
+  it('stops in order: readiness fails first, in-flight requests finish, then everything is released and flushed', async () => {
+    const logs = new LogCapture();
+    const runtime = createRuntime(decl, { env: {}, logDestination: logs, nodeMetrics: false, shutdown: { drainDelayMs: 400, timeoutMs: 5_000 } });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const port = await listen(runtime, async (req, res) => {
+      if (req.url === '/slow') await released;
+      res.end('done');
+    });
+    await runtime.start();
+    expect((await get(port, '/health/ready')).status).toBe(200);
+    const breaker = runtime.breakers.create({ name: 'extra', failureThreshold: 1, resetTimeoutMs: 1000, successThreshold: 1, timeoutMs: 100 });
+
+    const inFlight = get(port, '/slow');
+    await new Promise((r) => setTimeout(r, 50));
+    const stopped = runtime.stop();
+    const ready = await get(port, '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body)).toMatchObject({ status: 'stopping' });
+    expect((await get(port, '/health/live')).status).toBe(200); // liveness never fails on shutdown
+    release();
+    expect(await inFlight).toEqual({ status: 200, body: 'done' });
+    await stopped;
+    expect((await get(port, '/health/live')).error).toBe('ECONNREFUSED');
+    await expect(breaker.fire(async () => 1)).rejects.toBeInstanceOf(BreakerShutdownError);
+    const msgs = logs.entries.map((e) => e.msg);
+    expect(msgs.indexOf('shutting down: readiness now fails')).toBeLessThan(msgs.indexOf('stopped'));
+    expect(msgs[msgs.length - 1]).toBe('stopped');
+  });
+
+  it('a request that never finishes cannot hold shutdown past its hard timeout', async () => {
+    const logs = new LogCapture();
+    const runtime = createRuntime(decl, { env: {}, logDestination: logs, nodeMetrics: false, shutdown: { timeoutMs: 300 } });
+    const port = await listen(runtime, () => new Promise<void>(() => undefined));
+    await runtime.start();
+    const stuck = get(port, '/never');
+    await new Promise((r) => setTimeout(r, 50));
+    await runtime.stop();
+    expect((await stuck).error).toBeDefined();
+    expect(logs.entries.some((e) => e.msg === 'shutdown timeout passed; closing the remaining connections')).toBe(true);
+  });
+
+  it('reports level, flags, breakers and the startup summary on /health', async () => {
+    const runtime = createRuntime(decl, {
+      env: { ENABLE_CIRCUIT_BREAKER: 'false' },
+      logDestination: new LogCapture(),
+      nodeMetrics: false,
+    });
+    const port = await listen(runtime, (_req, res) => void res.end());
+    try {
+      await runtime.start();
+      const report = JSON.parse((await get(port, '/health')).body);
+      expect(report).toMatchObject({
+        service: 'lifecycle',
+        level: LEVEL.OPTIMAL,
+        level_name: 'OPTIMAL',
+        flags: { circuitBreaker: false, prometheusMetrics: true },
+        startup: { status: 'healthy', critical_failures: 0 },
+      });
+      const metrics = (await get(port, '/metrics')).body;
+      expect(metrics).toContain('feature_flag_enabled{flag="ENABLE_CIRCUIT_BREAKER"} 0');
+      expect(metrics).toContain('feature_flag_enabled{flag="ENABLE_PROMETHEUS_METRICS"} 1');
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it('metrics switched off: /metrics answers 404 and the service still serves', async () => {
+    const runtime = createRuntime(decl, { env: { ENABLE_PROMETHEUS_METRICS: 'false' }, logDestination: new LogCapture(), nodeMetrics: false });
+    const port = await listen(runtime, (_req, res) => void res.end('ok'));
+    try {
+      await runtime.start();
+      expect((await get(port, '/metrics')).status).toBe(404);
+      expect(await get(port, '/slow')).toEqual({ status: 200, body: 'ok' });
+    } finally {
+      await runtime.stop();
+    }
+  });
+});

@@ -8,7 +8,22 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { freePort, waitFor } from './ports';
+
+/** True once PostgreSQL accepts queries (after a crash it opens its port before recovery ends). */
+async function acceptsQueries(url: string): Promise<boolean> {
+  const c = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -104,7 +119,7 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
         '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
       ]);
       child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-      await waitFor(() => portOpen(port), 20_000, `postgres on ${port}`);
+      await waitFor(() => acceptsQueries(server.url), 30_000, `postgres on ${port} to accept queries`, 100);
     },
     async kill() {
       if (child?.pid) {

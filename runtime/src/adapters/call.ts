@@ -5,6 +5,7 @@ import {
   breakerErrorType,
   checkOperation,
   COMMON_ERROR_TYPE,
+  errorFields,
   errorMessage,
   isNetworkError,
   withTimeout,
@@ -31,7 +32,7 @@ export function callErrorType(err: unknown): string {
   const fromBreaker = breakerErrorType(err);
   if (fromBreaker) return fromBreaker;
   if (isNetworkError(err)) return CALL_ERROR_TYPE.connection;
-  const name = err instanceof Error ? err.name : '';
+  const name = errorFields(err)?.name ?? '';
   if (name === 'TimeoutError' || (err as { code?: unknown } | null)?.code === 'ETIMEDOUT') return CALL_ERROR_TYPE.timeout;
   const status = errorStatus(err);
   if (status !== undefined) {

@@ -62,8 +62,20 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The fields of an error-like value. Duck-typed on purpose: errors raised by Node's core (socket
+ * errors) come from another realm than the caller's `Error` under some runners, so `instanceof` misses them.
+ */
+export function errorFields(err: unknown): { name: string; message: string; code?: unknown } | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { name?: unknown; message?: unknown; code?: unknown };
+  if (typeof e.message !== 'string') return undefined;
+  return { name: typeof e.name === 'string' ? e.name : 'Error', message: e.message, code: e.code };
+}
+
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
+  const e = errorFields(err);
+  if (e) return e.message || e.name;
   return String(err);
 }
 

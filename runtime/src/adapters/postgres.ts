@@ -6,6 +6,7 @@ import {
   adapterLogging,
   breakerErrorType,
   COMMON_ERROR_TYPE,
+  errorFields,
   errorMessage,
   isNetworkError,
   urlSecrets,
@@ -37,7 +38,8 @@ const CALLER_SQLSTATE_CLASSES = new Set(['22', '23', '25', '40', '42', '44']);
 
 function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  // SQLSTATEs are 5 characters; Node's own 5-letter codes (EPIPE, EPERM) start with E, which no SQLSTATE class does.
+  return typeof code === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code) ? code : undefined;
 }
 
 /** True when PostgreSQL answered with a SQLSTATE of a caller-error class. */
@@ -75,12 +77,13 @@ export function postgresErrorType(err: unknown): string {
         return DB_ERROR_TYPE.other;
     }
   }
-  if (err instanceof Error) {
-    const msg = err.message;
+  const fields = errorFields(err);
+  if (fields) {
+    const msg = fields.message;
     if (msg.includes('Query read timeout') || msg.includes('timeout exceeded when trying to connect') || msg.includes('Connection terminated due to connection timeout')) {
       return DB_ERROR_TYPE.timeout;
     }
-    if (isNetworkError(err) || msg.includes('Connection terminated') || msg.includes('Client has encountered a connection error') || msg.includes('connection is not open')) {
+    if (isNetworkError(err) || /\b(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH)\b/.test(msg) || msg.includes('Connection terminated') || msg.includes('Client has encountered a connection error') || msg.includes('connection is not open')) {
       return DB_ERROR_TYPE.connection;
     }
   }

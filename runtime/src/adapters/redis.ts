@@ -7,6 +7,7 @@ import {
   breakerErrorType,
   checkOperation,
   COMMON_ERROR_TYPE,
+  errorFields,
   errorMessage,
   isNetworkError,
   urlSecrets,
@@ -29,17 +30,18 @@ const SERVER_REPLY = /^(OOM|LOADING|BUSY|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAI
 export function redisErrorType(err: unknown): string {
   const fromBreaker = breakerErrorType(err);
   if (fromBreaker) return fromBreaker;
-  if (err instanceof Error) {
-    if (err.name === 'ReplyError') return SERVER_REPLY.test(err.message) ? REDIS_ERROR_TYPE.server : REDIS_ERROR_TYPE.reply;
+  const e = errorFields(err);
+  if (e) {
+    if (e.name === 'ReplyError') return SERVER_REPLY.test(e.message) ? REDIS_ERROR_TYPE.server : REDIS_ERROR_TYPE.reply;
     if (
       isNetworkError(err) ||
-      err.name === 'MaxRetriesPerRequestError' ||
-      err.message.startsWith("Stream isn't writeable") ||
-      err.message.startsWith('Connection is closed')
+      e.name === 'MaxRetriesPerRequestError' ||
+      e.message.startsWith("Stream isn't writeable") ||
+      e.message.startsWith('Connection is closed')
     ) {
       return REDIS_ERROR_TYPE.connection;
     }
-    if ((err as { code?: unknown }).code === 'ETIMEDOUT') return REDIS_ERROR_TYPE.timeout;
+    if (e.code === 'ETIMEDOUT') return REDIS_ERROR_TYPE.timeout;
   }
   return REDIS_ERROR_TYPE.other;
 }
@@ -88,6 +90,8 @@ export function createRedisClient(url: string, opts: Pick<RedisAdapterOptions, '
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: opts.connectTimeoutMs ?? Math.min(opts.breaker.timeoutMs, 2_000),
+    // How long a closing socket may linger before it is destroyed (ioredis' 2 s default keeps a process alive on shutdown).
+    disconnectTimeout: Math.min(opts.breaker.timeoutMs, 2_000),
     retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
   });
 }

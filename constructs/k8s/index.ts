@@ -1,0 +1,19 @@
+/** cdk8s constructs that deploy a declared service on Kubernetes with its monitoring. */
+export { ObservedServiceChart } from './chart';
+export * from './props';
+export { ObservedServiceChartError, resolveSettings, type ChartSettings } from './resolve';
+export { JOB_LABEL, commonLabels, selectorLabels } from './labels';
+export { ENV_CHECKSUM_ANNOTATION, HTTP_PORT_NAME, containerEnv, envConfigMapName } from './workload';
+export {
+  CONFIGMAP_DATA_LIMIT_BYTES,
+  MONITORING_API_VERSION,
+  dashboardDataKey,
+  generatedDashboards,
+  generatedRuleGroups,
+  prometheusRuleName,
+  type DashboardFile,
+  type RuleGroupObject,
+} from './monitoring';
+export { KUBELET_CONFIG_FILE, KUBELET_LOG_ROTATION, checkLogRotation, renderKubeletLogRotation, type KubeletLogRotation } from './log-rotation';
+export { parseQuantity } from './quantity';
+export { renderManifestsReadme } from './output-docs';

@@ -1,0 +1,283 @@
+import { FLAG, flagsToEnv, HEALTH_PATH } from '@bulwark/runtime';
+import { renderRuleFile } from '../../../alerts';
+import { renderDashboards } from '../../../dashboards';
+import { JOB_LABEL, KUBELET_LOG_ROTATION, renderKubeletLogRotation } from '../../../constructs/k8s';
+import { providersService } from '../../../lib/services';
+import { only, synth, type Manifest } from './support';
+
+interface Probe {
+  httpGet: { path: string; port: string };
+  periodSeconds: number;
+  failureThreshold: number;
+}
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    secretKeyRef?: { name: string; key: string; optional: boolean };
+    configMapKeyRef?: { name: string; key: string };
+  };
+}
+interface Container {
+  name: string;
+  image: string;
+  ports: { name: string; containerPort: number }[];
+  env: EnvVar[];
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  startupProbe: Probe;
+  livenessProbe: Probe;
+  readinessProbe: Probe;
+  securityContext: Record<string, unknown>;
+  volumeMounts: { name: string; mountPath: string }[];
+}
+interface PodSpec {
+  containers: Container[];
+  securityContext: Record<string, unknown>;
+  volumes: { name: string; emptyDir?: { sizeLimit?: string } }[];
+  automountServiceAccountToken: boolean;
+}
+interface DeploymentSpec {
+  replicas: number;
+  selector: { matchLabels: Record<string, string> };
+  template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
+}
+interface PeerSelector {
+  namespaceSelector?: { matchLabels: Record<string, string> };
+  podSelector?: { matchLabels: Record<string, string> };
+}
+interface NetworkPolicySpec {
+  podSelector: { matchLabels: Record<string, string> };
+  policyTypes: string[];
+  ingress: { from?: PeerSelector[]; ports: { port: number; protocol: string }[] }[];
+}
+
+function deploymentSpec(manifests: Manifest[]): DeploymentSpec {
+  return only(manifests, 'Deployment').spec as unknown as DeploymentSpec;
+}
+function container(manifests: Manifest[]): Container {
+  return deploymentSpec(manifests).template.spec.containers[0]!;
+}
+function envByName(manifests: Manifest[]): Map<string, EnvVar> {
+  return new Map(container(manifests).env.map((e) => [e.name, e]));
+}
+
+describe('ObservedServiceChart: the Deployment', () => {
+  const { manifests } = synth();
+
+  it('probes the runtime health endpoints on the declared port: startup and liveness /health/live, readiness /health/ready', () => {
+    const c = container(manifests);
+    expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: providersService.port })]);
+    expect(c.startupProbe.httpGet).toEqual(expect.objectContaining({ path: HEALTH_PATH.live, port: 'http' }));
+    expect(c.livenessProbe.httpGet).toEqual(expect.objectContaining({ path: HEALTH_PATH.live, port: 'http' }));
+    expect(c.readinessProbe.httpGet).toEqual(expect.objectContaining({ path: HEALTH_PATH.ready, port: 'http' }));
+  });
+
+  it('gives the startup probe at least the declared startup validation budget', () => {
+    const { startupProbe } = container(manifests);
+    expect(startupProbe.periodSeconds * startupProbe.failureThreshold).toBeGreaterThanOrEqual(providersService.startup.timeoutMs / 1000);
+    const longer = container(synth({ startupGraceSeconds: 120 }).manifests).startupProbe;
+    expect(longer.periodSeconds * longer.failureThreshold).toBe(120);
+  });
+
+  it('sets resource requests and limits (defaults and props)', () => {
+    expect(container(manifests).resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    const custom = container(synth({ resources: { requests: { memory: '300Mi' }, limits: { memory: '1Gi' } } }).manifests).resources;
+    expect(custom).toEqual({ requests: { cpu: '100m', memory: '300Mi' }, limits: { cpu: '1', memory: '1Gi' } });
+  });
+
+  it('runs non-root on a read-only root filesystem with no privileges, every capability dropped, seccomp RuntimeDefault and /tmp on an emptyDir', () => {
+    const spec = deploymentSpec(manifests).template.spec;
+    const c = spec.containers[0]!;
+    expect(c.securityContext).toEqual(
+      expect.objectContaining({
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      }),
+    );
+    expect(c.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(spec.securityContext).toEqual(expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }));
+    expect(spec.automountServiceAccountToken).toBe(false);
+    const tmp = c.volumeMounts.find((m) => m.mountPath === '/tmp');
+    expect(tmp).toBeDefined();
+    expect(spec.volumes.find((v) => v.name === tmp!.name)?.emptyDir).toEqual({ sizeLimit: '64Mi' });
+  });
+
+  it('sets every feature flag explicitly, from the flags prop over the runtime defaults', () => {
+    const env = envByName(manifests);
+    for (const [name, value] of Object.entries(flagsToEnv())) expect(env.get(name)).toEqual({ name, value });
+    const off = envByName(synth({ flags: { circuitBreaker: false, startupFailOnWarning: true } }).manifests);
+    expect(off.get(FLAG.circuitBreaker)?.value).toBe('false');
+    expect(off.get(FLAG.startupFailOnWarning)?.value).toBe('true');
+    expect(off.get(FLAG.prometheusMetrics)?.value).toBe('true');
+  });
+
+  it('takes every env var the declaration marks secret from secretKeyRef of the named Secret, never inline', () => {
+    const secretNames = Object.entries(providersService.env).filter(([, d]) => d.secret).map(([n]) => n);
+    expect(secretNames.length).toBeGreaterThan(0);
+    for (const secretName of ['providers-secrets', 'vault-synced']) {
+      const { manifests: m } = synth(secretName === 'providers-secrets' ? {} : { secretName });
+      const env = envByName(m);
+      for (const name of secretNames) {
+        const entry = env.get(name);
+        expect(entry?.value).toBeUndefined();
+        expect(entry?.valueFrom?.secretKeyRef).toEqual({ name: secretName, key: name, optional: !providersService.env[name]!.required });
+      }
+      // No Secret object is synthesized: the chart only references it.
+      expect(m.filter((x) => x.kind === 'Secret')).toEqual([]);
+    }
+  });
+
+  it('puts non-secret declared env values in a ConfigMap the container references, and rolls pods when a value changes', () => {
+    expect(manifests.filter((m) => m.kind === 'ConfigMap' && m.metadata.name === 'providers-env')).toEqual([]);
+    const a = synth({ env: { OPENAI_BASE_URL: 'http://openai-proxy.ai.svc:8080/v1' } }).manifests;
+    expect(only(a, 'ConfigMap', 'providers-env').data).toEqual({ OPENAI_BASE_URL: 'http://openai-proxy.ai.svc:8080/v1' });
+    expect(envByName(a).get('OPENAI_BASE_URL')).toEqual({
+      name: 'OPENAI_BASE_URL',
+      valueFrom: { configMapKeyRef: { name: 'providers-env', key: 'OPENAI_BASE_URL' } },
+    });
+    const b = synth({ env: { OPENAI_BASE_URL: 'http://other:8080/v1' } }).manifests;
+    const checksum = (m: Manifest[]) => deploymentSpec(m).template.metadata.annotations?.['bulwark.dev/env-checksum'];
+    expect(checksum(a)).toMatch(/^[0-9a-f]{16}$/);
+    expect(checksum(b)).not.toBe(checksum(a));
+  });
+
+  it('has replicas from props and a selector matching its pod labels', () => {
+    const spec = deploymentSpec(synth({ replicas: 3 }).manifests);
+    expect(spec.replicas).toBe(3);
+    expect(spec.template.metadata.labels).toEqual(expect.objectContaining(spec.selector.matchLabels));
+  });
+});
+
+describe('ObservedServiceChart: job label, Service and ServiceMonitor', () => {
+  const { manifests } = synth();
+  const service = only(manifests, 'Service');
+  const monitor = only(manifests, 'ServiceMonitor');
+  const monitorSpec = monitor.spec as {
+    jobLabel: string;
+    selector: { matchLabels: Record<string, string> };
+    endpoints: { port: string; path: string; interval: string }[];
+  };
+
+  it('derives job="<service name>", the job every generated rule and dashboard selects', () => {
+    // The operator sets `job` to the value of the Service label named by jobLabel (or, without it, the Service name).
+    const job = service.metadata.labels?.[monitorSpec.jobLabel];
+    expect(monitorSpec.jobLabel).toBe(JOB_LABEL);
+    expect(job).toBe(providersService.name);
+    expect(service.metadata.name).toBe(providersService.name);
+
+    const jobsIn = (text: string) => new Set([...text.matchAll(/job=\\?"([^"\\]*)\\?"/g)].map((m) => m[1]));
+    expect(jobsIn(renderRuleFile(providersService))).toEqual(new Set([job]));
+    for (const json of Object.values(renderDashboards(providersService))) expect(jobsIn(json)).toEqual(new Set([job]));
+  });
+
+  it('selects the Service and scrapes /metrics on its named port', () => {
+    expect(service.metadata.labels).toEqual(expect.objectContaining(monitorSpec.selector.matchLabels));
+    const ports = (service.spec as { ports: { name: string; targetPort: string }[] }).ports;
+    expect(monitorSpec.endpoints).toEqual([expect.objectContaining({ port: ports[0]!.name, path: HEALTH_PATH.metrics, interval: '30s' })]);
+    expect(ports[0]!.targetPort).toBe('http');
+  });
+
+  it('carries the operator selector label: release=kube-prometheus-stack by default, or the prop', () => {
+    expect(monitor.metadata.labels).toEqual(expect.objectContaining({ release: 'kube-prometheus-stack' }));
+    const custom = only(synth({ serviceMonitorLabels: { release: 'monitoring' }, ruleLabels: { prometheus: 'main' } }).manifests, 'ServiceMonitor');
+    expect(custom.metadata.labels).toEqual(expect.objectContaining({ release: 'monitoring' }));
+  });
+});
+
+describe('ObservedServiceChart: PrometheusRule and dashboards', () => {
+  it('labels the PrometheusRule for the ruleSelector (default and prop)', () => {
+    expect(only(synth().manifests, 'PrometheusRule').metadata.labels).toEqual(expect.objectContaining({ release: 'kube-prometheus-stack' }));
+    const rule = only(synth({ ruleLabels: { role: 'alert-rules' } }).manifests, 'PrometheusRule');
+    expect(rule.metadata.labels).toEqual(expect.objectContaining({ role: 'alert-rules' }));
+    expect(rule.metadata.labels?.release).toBeUndefined();
+  });
+
+  it('puts each dashboard in its own ConfigMap labelled for the sidecar, JSON in data (never annotations), under 1 MiB', () => {
+    const dashboards = synth().manifests.filter((m) => m.kind === 'ConfigMap');
+    expect(dashboards.map((m) => m.metadata.name).sort()).toEqual(
+      Object.keys(renderDashboards(providersService)).map((p) => `providers-dashboard-${p.replace(/^.*\//, '').replace(/\.json$/, '')}`).sort(),
+    );
+    for (const cm of dashboards) {
+      expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
+      expect(cm.metadata.annotations).toBeUndefined();
+      const keys = Object.keys(cm.data ?? {});
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toMatch(/^providers-[a-z-]+\.json$/);
+      expect(Buffer.byteLength(JSON.stringify(cm), 'utf8')).toBeLessThan(1024 * 1024);
+    }
+  });
+
+  it('uses the dashboard label and namespace props', () => {
+    const cms = synth({ dashboardLabel: { name: 'grafana.io/dashboard', value: 'bulwark' }, namespace: 'shop', dashboardNamespace: 'grafana' }).manifests.filter(
+      (m) => m.kind === 'ConfigMap',
+    );
+    expect(cms.length).toBeGreaterThan(0);
+    for (const cm of cms) {
+      expect(cm.metadata.labels?.['grafana.io/dashboard']).toBe('bulwark');
+      expect(cm.metadata.labels?.grafana_dashboard).toBeUndefined();
+      expect(cm.metadata.namespace).toBe('grafana');
+    }
+  });
+});
+
+describe('ObservedServiceChart: availability and network', () => {
+  it('keeps minAvailable pods during drains, selecting the Deployment pods', () => {
+    const { manifests } = synth({ replicas: 4, minAvailable: 2 });
+    const pdb = only(manifests, 'PodDisruptionBudget').spec as { minAvailable: number; selector: { matchLabels: Record<string, string> } };
+    expect(pdb.minAvailable).toBe(2);
+    expect(pdb.selector).toEqual(deploymentSpec(manifests).selector);
+    expect((only(synth().manifests, 'PodDisruptionBudget').spec as { minAvailable: number }).minAvailable).toBe(1);
+  });
+
+  it('admits only the app port: from the Prometheus pods for the scrape, and from any source by default', () => {
+    const { manifests } = synth();
+    const np = only(manifests, 'NetworkPolicy').spec as unknown as NetworkPolicySpec;
+    expect(np.podSelector).toEqual(deploymentSpec(manifests).selector);
+    expect(np.policyTypes).toEqual(['Ingress']);
+    for (const rule of np.ingress) expect(rule.ports).toEqual([{ port: providersService.port, protocol: 'TCP' }]);
+    expect(np.ingress[0]!.from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
+    ]);
+    expect(np.ingress[1]).toEqual({ ports: [{ port: providersService.port, protocol: 'TCP' }] });
+  });
+
+  it('restricts clients and the scraper to the selectors given as props', () => {
+    const np = only(
+      synth({
+        scraper: { namespaceLabels: { team: 'observability' }, podLabels: { app: 'prom' } },
+        appClients: [{ podLabels: { role: 'frontend' } }],
+      }).manifests,
+      'NetworkPolicy',
+    ).spec as unknown as NetworkPolicySpec;
+    expect(np.ingress.map((r) => r.from)).toEqual([
+      [{ namespaceSelector: { matchLabels: { team: 'observability' } }, podSelector: { matchLabels: { app: 'prom' } } }],
+      [{ podSelector: { matchLabels: { role: 'frontend' } } }],
+    ]);
+    const scrapeOnly = only(synth({ appClients: [] }).manifests, 'NetworkPolicy').spec as unknown as NetworkPolicySpec;
+    expect(scrapeOnly.ingress).toHaveLength(1);
+  });
+
+  it('puts every object in the namespace prop', () => {
+    const { manifests } = synth({ namespace: 'shop' });
+    for (const m of manifests) expect(m.metadata.namespace).toBe('shop');
+  });
+});
+
+describe('kubelet log rotation', () => {
+  it('exports the seeds 10 MiB x 3 files and renders them as a KubeletConfiguration fragment', () => {
+    expect(KUBELET_LOG_ROTATION).toEqual({ containerLogMaxSize: '10Mi', containerLogMaxFiles: 3 });
+    const text = renderKubeletLogRotation();
+    expect(text).toContain('kind: KubeletConfiguration');
+    expect(text).toContain('containerLogMaxSize: 10Mi');
+    expect(text).toContain('containerLogMaxFiles: 3');
+    expect(() => renderKubeletLogRotation({ containerLogMaxSize: '10Mi', containerLogMaxFiles: 1 })).toThrow(/containerLogMaxFiles/);
+    expect(() => renderKubeletLogRotation({ containerLogMaxSize: 'ten megs', containerLogMaxFiles: 3 })).toThrow(/containerLogMaxSize/);
+  });
+});

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { providersService } from '../../../lib/services';
+import { IMAGE_CONTEXT_EXCLUDES } from '../../../lib/providers-stack';
+import { acknowledgements, nagFindings, snapshotOf, stableSnapshotSerializer, synthProviders } from './support';
+
+expect.addSnapshotSerializer(stableSnapshotSerializer);
+
+// One synth of the example app's stack, shared by every assertion.
+const { app, stack, template } = synthProviders();
+const ROOT = join(__dirname, '../../..');
+
+describe('ProvidersStack (the example app)', () => {
+  it('matches the snapshot (asset and content hashes removed)', () => {
+    expect(snapshotOf(stack)).toMatchSnapshot();
+  });
+
+  it('has no unacknowledged AwsSolutions (cdk-nag) finding', () => {
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  it('gives every acknowledged finding a reason a reviewer can check', () => {
+    const acks = acknowledgements(app);
+    expect(acks.map((a) => a.rule).sort()).toEqual(
+      expect.arrayContaining(['Annotation::AwsSolutions-ECS2', 'Annotation::AwsSolutions-EC23', 'Annotation::AwsSolutions-ELB2', 'Annotation::AwsSolutions-SMG4']),
+    );
+    for (const a of acks) expect(a.reason.length).toBeGreaterThan(60);
+  });
+
+  it('creates one placeholder secret per secret env var, named bulwark/<service>/<VAR>', () => {
+    const names = Object.values(template.findResources('AWS::SecretsManager::Secret')).map((s: any) => s.Properties.Name).sort();
+    const expected = Object.entries(providersService.env).filter(([, v]) => v.secret).map(([k]) => `bulwark/providers/${k}`).sort();
+    expect(names).toEqual(expected);
+  });
+
+  it('imports the secrets by name instead when asked', () => {
+    const imported = synthProviders({ secrets: 'import', image: undefined }).template;
+    imported.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  });
+
+  it('has one rule namespace, one alert manager, one Grafana workspace and the dashboards resource', () => {
+    template.resourceCountIs('AWS::APS::Workspace', 1);
+    template.resourceCountIs('AWS::APS::RuleGroupsNamespace', 1);
+    template.resourceCountIs('AWS::Grafana::Workspace', 1);
+    template.resourceCountIs('Custom::GrafanaDashboards', 1);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
+  });
+});
+
+describe('service/Dockerfile and the image context', () => {
+  const dockerfile = readFileSync(join(ROOT, 'service/Dockerfile'), 'utf8');
+  const dockerignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
+
+  it('is multi-stage, installs with npm ci and runs as the node user', () => {
+    expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(3);
+    expect(dockerfile).toMatch(/^RUN npm ci /m);
+    const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(lastStage).toMatch(/^USER node$/m);
+    expect(lastStage).toMatch(/^CMD \["node", "service.js"\]$/m);
+  });
+
+  it('exposes the declared port', () => {
+    expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${providersService.port}$`, 'm'));
+  });
+
+  it('keeps node_modules, cdk.out, dist and .git out of the context', () => {
+    for (const p of ['**/node_modules', '**/dist', 'cdk.out', '.git']) expect(dockerignore).toContain(p);
+    for (const p of ['node_modules', 'cdk.out', 'dist', '.git']) expect(IMAGE_CONTEXT_EXCLUDES).toContain(p);
+  });
+});

@@ -1,0 +1,92 @@
+/** Shared helpers of the AWS construct tests: synthesize once, resolve joins, run cdk-nag, stable snapshots. */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { providersService } from '../../../lib/services';
+import { ProvidersStack, type ProvidersStackProps } from '../../../lib/providers-stack';
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: ProvidersStack;
+  readonly template: Template;
+}
+
+/** The example stack as `cdk synth` makes it (image built from service/Dockerfile, env-agnostic). */
+export function synthProviders(props: Partial<ProvidersStackProps> = {}): Synthesized {
+  const app = new App();
+  const stack = new ProvidersStack(app, 'BulwarkProviders', { service: providersService, ...props });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Json = unknown;
+
+/**
+ * Turns an `Fn::Join` (or plain string) into text, references shown as `<Ref:Logical>` /
+ * `<GetAtt:Logical.Attr>`: lets tests read a config that embeds deploy-time values.
+ */
+export function joinToText(value: Json): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, Json>;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, Json[]];
+      return parts.map(joinToText).join(sep);
+    }
+    if ('Ref' in o) return `<Ref:${String(o.Ref)}>`;
+    if ('Fn::GetAtt' in o) return `<GetAtt:${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+  }
+  throw new Error(`cannot render ${JSON.stringify(value)} as text`);
+}
+
+/** The only resource of a type (fails when there is not exactly one). */
+export function only(template: Template, type: string): { id: string; props: Record<string, Json> } {
+  const found = Object.entries(template.findResources(type));
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+  const [id, res] = found[0];
+  return { id, props: (res as { Properties: Record<string, Json> }).Properties };
+}
+
+export interface NagFinding {
+  readonly rule: string;
+  readonly paths: readonly string[];
+}
+
+/** AwsSolutions findings left after acknowledgements (every one of them fails `cdk synth`). */
+export function nagFindings(scope: IConstruct): NagFinding[] {
+  const report = new AwsSolutionsChecks().validateScope(scope);
+  return report.violations.map((v) => ({ rule: v.ruleName, paths: v.violatingResources.map((r) => r.constructPath ?? r.resourceLogicalId ?? '?') }));
+}
+
+/** Every acknowledgement under `scope`: rule id and reason. */
+export function acknowledgements(scope: IConstruct): { path: string; rule: string; reason: string }[] {
+  const out: { path: string; rule: string; reason: string }[] = [];
+  for (const c of scope.node.findAll()) {
+    for (const m of c.node.metadata) {
+      if (m.type !== 'aws:cdk:acknowledged-rules') continue;
+      for (const [rule, reason] of Object.entries(m.data as Record<string, string>)) out.push({ path: c.node.path, rule, reason });
+    }
+  }
+  return out;
+}
+
+const HASH = /[0-9a-f]{64}/;
+const HASHES = /[0-9a-f]{64}/g;
+
+/**
+ * Snapshot serializer (like cdk-monitoring-constructs'): asset hashes and the dashboards' content
+ * hash (64 hex digits) change with unrelated edits, so they are replaced.
+ */
+export const stableSnapshotSerializer = {
+  test: (val: unknown): boolean => typeof val === 'string' && HASH.test(val),
+  serialize: (val: string): string => JSON.stringify(val.replace(HASHES, '[HASH REMOVED]')),
+};
+
+/** The template with volatile parts removed, for snapshots. */
+export function snapshotOf(stack: Stack): Record<string, unknown> {
+  const t = Template.fromStack(stack).toJSON() as { Parameters?: Record<string, unknown>; Rules?: unknown };
+  const { Parameters, Rules, ...rest } = t as Record<string, unknown>;
+  void Parameters;
+  void Rules;
+  return rest;
+}

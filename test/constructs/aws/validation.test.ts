@@ -1,0 +1,102 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { providersService } from '../../../lib/services';
+import {
+  InvalidPropError,
+  MonitoringWorkspace,
+  ObservedService,
+  ServiceDashboards,
+  prometheusWorkspaceFromId,
+  type ObservedServiceProps,
+  type ServiceDashboardsProps,
+} from '../../../constructs/aws';
+
+/** Builds an ObservedService with valid props, overridden by `over`; returns what it threw. */
+function observedServiceError(over: (stack: Stack) => Partial<ObservedServiceProps>): Error | undefined {
+  const stack = new Stack(new App(), 'S');
+  const vpc = new ec2.Vpc(stack, 'Vpc');
+  const secrets = Object.fromEntries(
+    Object.entries(providersService.env).filter(([, v]) => v.secret).map(([k]) => [k, secretsmanager.Secret.fromSecretNameV2(stack, k, `x/${k}`)]),
+  );
+  try {
+    new ObservedService(stack, 'Svc', {
+      declaration: providersService,
+      image: ecs.ContainerImage.fromRegistry('example/providers:1'),
+      workspace: prometheusWorkspaceFromId(stack, 'ws-1'),
+      vpc,
+      secrets,
+      ...over(stack),
+    });
+    return undefined;
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+describe('ObservedService refuses props that cannot work, naming the prop', () => {
+  it('accepts the valid baseline', () => {
+    expect(observedServiceError(() => ({}))).toBeUndefined();
+  });
+
+  it.each<[string, (s: Stack) => Partial<ObservedServiceProps>, RegExp]>([
+    ['never-expiring logs', () => ({ logRetention: logs.RetentionDays.INFINITE }), /props\.logRetention is INFINITE \("never expire"\)/],
+    ['a container port other than the declared one', () => ({ containerPort: 3000 }), /props\.containerPort is 3000 but the declaration "providers" listens on 8080/],
+    ['no task', () => ({ desiredCount: 0 }), /props\.desiredCount is 0; use a whole number of tasks, at least 1/],
+    ['a fractional task count', () => ({ desiredCount: 1.5 }), /props\.desiredCount is 1\.5/],
+    ['a missing secret', () => ({ secrets: {} }), /props\.secrets has no Secrets Manager secret for DATABASE_URL, REDIS_URL, OPENAI_API_KEY/],
+    ['a secret as plain environment', () => ({ environment: { DATABASE_URL: 'postgres://u:p@db/x' } }), /props\.environment\.DATABASE_URL is a secret env var of "providers"; pass it in props\.secrets/],
+    ['a flag as plain environment', () => ({ environment: { ENABLE_CIRCUIT_BREAKER: 'false' } }), /props\.environment\.ENABLE_CIRCUIT_BREAKER is a feature flag; set it with props\.flags/],
+    ['a scrape interval below a second', () => ({ scrapeInterval: Duration.millis(500) }), /props\.scrapeInterval is 0\.5 s/],
+    ['access logs in an environment-agnostic stack', () => ({ accessLogs: true }), /props\.accessLogs needs a stack with a concrete region/],
+  ])('%s', (_name, over, message) => {
+    const err = observedServiceError(over);
+    expect(err).toBeInstanceOf(InvalidPropError);
+    expect(err!.message).toMatch(message);
+    expect(err!.message).toContain('ObservedService at S/Svc');
+  });
+
+  it('an undeclared secret', () => {
+    const err = observedServiceError((s) => ({
+      secrets: {
+        ...Object.fromEntries(['DATABASE_URL', 'REDIS_URL', 'OPENAI_API_KEY'].map((k) => [k, secretsmanager.Secret.fromSecretNameV2(s, `y${k}`, k)])),
+        STRIPE_KEY: secretsmanager.Secret.fromSecretNameV2(s, 'stripe', 'stripe'),
+      },
+    }));
+    expect(err!.message).toMatch(/props\.secrets has STRIPE_KEY, which "providers" does not declare as secret env vars/);
+  });
+
+  it('neither a VPC nor a cluster', () => {
+    expect(observedServiceError(() => ({ vpc: undefined }))!.message).toMatch(/props\.vpc or props\.cluster is required/);
+  });
+});
+
+describe('ServiceDashboards and MonitoringWorkspace refuse bad props', () => {
+  function dashboardsError(over: Partial<ServiceDashboardsProps>): Error {
+    const stack = new Stack(new App(), 'D');
+    try {
+      new ServiceDashboards(stack, 'Dash', { prometheus: prometheusWorkspaceFromId(stack, 'ws-1'), services: [providersService], ...over });
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error('expected a validation error');
+  }
+
+  it.each<[string, Partial<ServiceDashboardsProps>, RegExp]>([
+    ['no service', { services: [] }, /props\.services is empty/],
+    ['an unknown Grafana version', { grafanaVersion: '8.4' as never }, /props\.grafanaVersion is "8\.4"; use one of 9\.4, 10\.4, 12\.4/],
+    ['a version next to an existing workspace', { grafanaVersion: '10.4', existingWorkspace: { workspaceId: 'g-0123456789', grafanaVersion: '10.4' } }, /props\.grafanaVersion cannot be set with props\.existingWorkspace/],
+    ['a malformed workspace ID', { existingWorkspace: { workspaceId: 'grafana-1', grafanaVersion: '10.4' } }, /props\.existingWorkspace\.workspaceId is "grafana-1"/],
+    ['never-expiring handler logs', { handlerLogRetention: logs.RetentionDays.INFINITE }, /props\.handlerLogRetention is INFINITE/],
+    ['a folder uid Grafana refuses', { folderUid: 'my folder' }, /props\.folderUid is "my folder"/],
+  ])('%s', (_name, over, message) => {
+    expect(dashboardsError(over).message).toMatch(message);
+  });
+
+  it('MonitoringWorkspace: a service listed twice', () => {
+    const stack = new Stack(new App(), 'M');
+    expect(() => new MonitoringWorkspace(stack, 'Mon', { services: [providersService, providersService] })).toThrow(/props\.services lists "providers" twice/);
+  });
+});

@@ -65,9 +65,10 @@ describe('README sample', () => {
     template.resourceCountIs('AWS::S3::Bucket', 1);
   });
 
-  it('is the code the README shows', () => {
+  it.each(['constructs/aws/README.md', 'README.md'])('is the code %s shows', (file) => {
     const between = (text: string) => text.slice(text.indexOf('// --- README sample start ---'), text.indexOf('// --- README sample end ---'));
-    const readme = readFileSync(join(__dirname, '../../../constructs/aws/README.md'), 'utf8').replace(/'\.\.\/constructs\/aws'/g, "'../../../constructs/aws'").replace(/'\.\.\/lib\/services'/g, "'../../../lib/services'");
+    const readme = readFileSync(join(__dirname, '../../..', file), 'utf8').replace(/'\.\.\/constructs\/aws'/g, "'../../../constructs/aws'").replace(/'\.\.\/lib\/services'/g, "'../../../lib/services'");
+    expect(between(readme)).toContain('new ObservedService(');
     expect(between(readme)).toBe(between(readFileSync(__filename, 'utf8')));
   });
 });

@@ -116,7 +116,7 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
       // Run `postgres` in the foreground so SIGKILL is a real crash of the server we started.
       const [cmd, args] = asPostgres(exe('postgres'), [
         '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+        '-c', 'fsync=off', '-c', 'full_page_writes=off',
       ]);
       child = spawn(cmd, args, { stdio: 'ignore', detached: true });
       await waitFor(() => acceptsQueries(server.url), 30_000, `postgres on ${port} to accept queries`, 100);

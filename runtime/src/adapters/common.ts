@@ -21,6 +21,8 @@ export interface AdapterBaseOptions extends AdapterContext {
   readonly breaker: BreakerSettings;
   /** Time a health check may take, in ms. @default breaker.timeoutMs */
   readonly healthCheckTimeoutMs?: number;
+  /** Called with the latency (ms) of every successful call; the runtime feeds it to the degradation manager's slowness detection. */
+  readonly onCallLatency?: (ms: number) => void;
 }
 
 /** The part of every adapter the startup validator and the degradation manager use. */

@@ -209,10 +209,15 @@ class PostgresAdapterImpl implements PostgresAdapter {
 
   private async runTransaction<T>(fn: (tx: TransactionClient) => Promise<T>, signal: AbortSignal): Promise<T> {
     const client = await this.driver(this.pool.connect());
+    // A checked-out client has no 'error' listener (the pool removes its own): a connection lost between
+    // statements would be an uncaught error that ends the process. The next statement fails instead.
+    const onLost = (err: Error) => this.log.warn({ err: this.redact(errorMessage(err)) }, 'postgres connection lost during a transaction');
+    client.on('error', onLost);
     let released = false;
     const release = (destroy: boolean) => {
       if (released) return;
       released = true;
+      client.removeListener('error', onLost);
       client.release(destroy);
     };
     // On the breaker timeout: destroy the connection (PostgreSQL rolls the transaction back) and refuse further statements.
@@ -278,7 +283,9 @@ class PostgresAdapterImpl implements PostgresAdapter {
     const start = performance.now();
     try {
       const result = await (viaBreaker ? this.breaker.fire(run) : run());
-      this.opts.metrics.dbQueryDurationSeconds.observe(labels, (performance.now() - start) / 1000);
+      const ms = performance.now() - start;
+      this.opts.metrics.dbQueryDurationSeconds.observe(labels, ms / 1000);
+      this.opts.onCallLatency?.(ms);
       return result;
     } catch (err) {
       const errorType = postgresErrorType(err);

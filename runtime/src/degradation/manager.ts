@@ -65,6 +65,9 @@ const REFUSED_WHEN_KIND_DOWN: Readonly<Partial<Record<Capability, DependencyKind
 
 type Outcome = 'ok' | 'slow' | 'failed';
 
+/** Consecutive slow real calls that mark a dependency slow before its next health check. */
+export const SLOW_CALLS_TO_DEGRADE = 5;
+
 interface DependencyState {
   readonly name: string;
   readonly decl: DependencyDeclaration;
@@ -79,6 +82,8 @@ interface DependencyState {
   consecutiveFailures: number;
   /** Slow or failed checks in a row: enough of them mark a fully healthy dependency slow. */
   consecutiveSlowOrFailed: number;
+  /** Successful real calls in a row slower than slowThresholdMs (see observeLatency). */
+  slowCalls: number;
   since: number;
   inFlight?: Promise<void>;
   timer?: NodeJS.Timeout;
@@ -121,6 +126,7 @@ export class DegradationManager {
         consecutiveSuccesses: 0,
         consecutiveFailures: 0,
         consecutiveSlowOrFailed: 0,
+        slowCalls: 0,
         since: at,
       });
     }
@@ -184,6 +190,26 @@ export class DegradationManager {
     s.healthy = false;
     s.slow = false;
     this.stateChanged(s, true, wasSlow);
+  }
+
+  /**
+   * The latency of a successful real call (adapters report every one). SLOW_CALLS_TO_DEGRADE
+   * calls in a row slower than the dependency's slowThresholdMs mark it slow at once, without
+   * waiting for the next health check; health checks recover it as usual.
+   */
+  observeLatency(dependency: string, ms: number): void {
+    const s = this.states.get(dependency);
+    if (!s || s.decl.slowThresholdMs <= 0) return;
+    if (ms <= s.decl.slowThresholdMs) {
+      s.slowCalls = 0;
+      return;
+    }
+    if (++s.slowCalls < SLOW_CALLS_TO_DEGRADE || !s.healthy || s.slow) return;
+    s.slowCalls = 0;
+    s.slow = true;
+    s.consecutiveHealthy = 0;
+    s.lastError = `slow: ${SLOW_CALLS_TO_DEGRADE} calls in a row took longer than ${s.decl.slowThresholdMs} ms`;
+    this.stateChanged(s, true, false);
   }
 
   /** Runs `handler` on every level change. Returns a function that removes it. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RuntimeMetrics } from '../metrics/registry';
 import type { RequestContext } from '../logging/context';
+import { preformattedLineWriter, type PreformattedLineWriter } from '../logging/line';
 import { isProbeEndpoint } from './health';
 
 /** `method` label values; anything else is counted as OTHER so the label stays bounded. */
@@ -17,6 +18,10 @@ export function methodLabel(method: string | undefined): string {
 interface MethodSeries {
   readonly duration: { observe(seconds: number): void };
   readonly requests: Map<number, { inc(): void }>;
+  /** Level of the access-log line for a non-5xx answer (probes and scrapes: debug). */
+  readonly level: 'info' | 'debug';
+  /** `,"method":…,"endpoint":…` of the preformatted access-log line (endpoint redacted once). */
+  readonly fieldsJson: string;
 }
 
 /** One access-log line; every string in it is either bounded or validated, except `path`. */
@@ -39,18 +44,24 @@ export const ACCESS_LOG_MESSAGE = 'request completed';
  */
 export class RequestRecorder {
   private readonly series = new Map<string, Map<string, MethodSeries>>();
+  /** Set for the runtime's own loggers: the access line is written preformatted (same line, less work). */
+  private readonly lines: PreformattedLineWriter | undefined;
+  private readonly inFlight: { inc(): void; dec(): void };
 
   constructor(
     private readonly metrics: RuntimeMetrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.lines = preformattedLineWriter(logger);
+    this.inFlight = metrics.httpRequestsInFlight.labels();
+  }
 
   begin(): void {
-    this.metrics.httpRequestsInFlight.inc();
+    this.inFlight.inc();
   }
 
   end(method: string, endpoint: string, path: string, status: number, durationMs: number, ctx: RequestContext): void {
-    this.metrics.httpRequestsInFlight.dec();
+    this.inFlight.dec();
     const series = this.seriesFor(endpoint, method);
     series.duration.observe(durationMs / 1000);
     let requests = series.requests.get(status);
@@ -60,6 +71,16 @@ export class RequestRecorder {
     }
     requests.inc();
 
+    // Probes and scrapes arrive every few seconds: keep them out of the info-level stream.
+    const level = status >= 500 && series.level === 'info' ? 'error' : series.level;
+    const lines = this.lines;
+    if (lines !== undefined) {
+      if (!lines.isLevelEnabled(level)) return;
+      // Same fields, order and redaction as the object below; only `path` comes from the client.
+      const fields = `${series.fieldsJson},"path":${JSON.stringify(lines.redact(path))},"status":${status},"duration_ms":${Math.round(durationMs * 1000) / 1000}`;
+      lines.write(level, ctx, fields, ACCESS_LOG_MESSAGE);
+      return;
+    }
     const line: AccessLogLine = {
       correlation_id: ctx.correlationId,
       request_id: ctx.requestId,
@@ -69,10 +90,7 @@ export class RequestRecorder {
       status,
       duration_ms: Math.round(durationMs * 1000) / 1000,
     };
-    // Probes and scrapes arrive every few seconds: keep them out of the info-level stream.
-    if (isProbeEndpoint(endpoint)) this.logger.debug(line, ACCESS_LOG_MESSAGE);
-    else if (status >= 500) this.logger.error(line, ACCESS_LOG_MESSAGE);
-    else this.logger.info(line, ACCESS_LOG_MESSAGE);
+    this.logger[level](line, ACCESS_LOG_MESSAGE);
   }
 
   private seriesFor(endpoint: string, method: string): MethodSeries {
@@ -80,7 +98,13 @@ export class RequestRecorder {
     if (byMethod === undefined) this.series.set(endpoint, (byMethod = new Map()));
     let series = byMethod.get(method);
     if (series === undefined) {
-      series = { duration: this.metrics.httpRequestDurationSeconds.labels(method, endpoint), requests: new Map() };
+      const redact = this.lines?.redact ?? ((text: string) => text);
+      series = {
+        duration: this.metrics.httpRequestDurationSeconds.labels(method, endpoint),
+        requests: new Map(),
+        level: isProbeEndpoint(endpoint) ? 'debug' : 'info',
+        fieldsJson: `,"method":${JSON.stringify(method)},"endpoint":${JSON.stringify(redact(endpoint))}`,
+      };
       byMethod.set(method, series);
     }
     return series;

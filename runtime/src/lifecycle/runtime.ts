@@ -178,6 +178,7 @@ export class BulwarkRuntime implements HealthSource {
       logger: this.logger,
       redactor: this.redactor,
       healthCheckTimeoutMs: dep.healthCheck.timeoutMs,
+      ...(dep.slowThresholdMs > 0 ? { onCallLatency: (ms: number) => this.degradation.observeLatency(name, ms) } : {}),
     };
   }
 

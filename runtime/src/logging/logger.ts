@@ -2,7 +2,8 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { RuntimeMetrics } from '../metrics/registry';
 import { SecretRedactor } from '../secrets/redact';
 import { currentContext } from './context';
-import { createLogDestination } from './destination';
+import { createLogDestination, DEFAULT_LOG_BUFFERING } from './destination';
+import { markLogger } from './line';
 import { jsonLineToText } from './plain';
 import { cachedStringRedactor, LogObjectRedactor } from './redaction';
 
@@ -18,7 +19,7 @@ export interface CreateLoggerOptions {
   readonly structured: boolean;
   /** @default 'info' */
   readonly level?: string;
-  /** Where lines go. @default an asynchronous buffered stdout destination (see createLogDestination). */
+  /** Where lines go. @default stdout: `createLogDestination(1, DEFAULT_LOG_BUFFERING)` (asynchronous, 16 KB writes, ≤ 50 ms wait). */
   readonly destination?: DestinationStream | NodeJS.WritableStream;
   /** Removes declared secret values from every string logged. @default URL credentials, bearer tokens, API keys only. */
   readonly redactor?: SecretRedactor;
@@ -67,7 +68,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     for (const [label, num] of Object.entries(pino.levels.values)) lineCounters.set(num, options.metrics.logLinesTotal.labels(label));
   }
 
-  const destination = (options.destination ?? createLogDestination(1)) as DestinationStream;
+  const destination = (options.destination ?? createLogDestination(1, DEFAULT_LOG_BUFFERING)) as DestinationStream;
 
   const logger = pino(
     {
@@ -95,6 +96,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     destination,
   );
   redactChildBindings(logger, objects);
+  markLogger(logger, { redact: redactString, countLine: (num) => lineCounters.get(num)?.inc() });
   return logger;
 }
 

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRICS, type MetricKey, type MetricSpec } from './catalog';
+import { installFastCounterChildren, installFastGaugeChildren, installFastHistogramChildren } from './fast';
 
 type LabelsOf<K extends MetricKey> = (typeof METRICS)[K]['labels'][number];
 type InstanceOf<K extends MetricKey> = (typeof METRICS)[K]['type'] extends 'counter'
@@ -47,12 +48,22 @@ NOOP.labels = () => NOOP;
 function build(spec: MetricSpec, registry: Registry): unknown {
   const common = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
   switch (spec.type) {
-    case 'counter':
-      return new Counter(common);
-    case 'histogram':
-      return new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
-    case 'gauge':
-      return new Gauge(common);
+    // Label-bound children (`metric.labels(...)`) update their series directly: see fast.ts.
+    case 'counter': {
+      const counter = new Counter(common);
+      installFastCounterChildren(counter);
+      return counter;
+    }
+    case 'histogram': {
+      const histogram = new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
+      installFastHistogramChildren(histogram);
+      return histogram;
+    }
+    case 'gauge': {
+      const gauge = new Gauge(common);
+      installFastGaugeChildren(gauge);
+      return gauge;
+    }
     default:
       throw new Error(`metric ${spec.name}: type ${spec.type} is not built by the runtime`);
   }

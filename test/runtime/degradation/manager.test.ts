@@ -6,6 +6,7 @@ import {
   LEVEL,
   METRICS,
   SecretRedactor,
+  SLOW_CALLS_TO_DEGRADE,
   type DependencyInput,
   type LevelTransition,
   type RuntimeMetrics,
@@ -457,5 +458,35 @@ describe('DegradationManager periodic checks', () => {
     expect(n).toBe(1);
     await manager.stop();
     expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('DegradationManager slowness from real calls', () => {
+  it(`marks the database slow (MINIMAL) after ${SLOW_CALLS_TO_DEGRADE} slow calls in a row, and only then`, async () => {
+    const { manager } = harness();
+    await manager.checkNow();
+    for (let i = 0; i < SLOW_CALLS_TO_DEGRADE - 1; i++) manager.observeLatency('db', 900);
+    manager.observeLatency('db', 20); // one fast call resets the streak
+    for (let i = 0; i < SLOW_CALLS_TO_DEGRADE - 1; i++) manager.observeLatency('db', 900);
+    expect(manager.levelName).toBe('OPTIMAL');
+    manager.observeLatency('db', 900);
+    expect(manager.levelName).toBe('MINIMAL');
+    expect(manager.status().db).toMatchObject({ healthy: true, slow: true });
+  });
+
+  it('recovers through health checks, after healthyThreshold fast checks', async () => {
+    const { manager } = harness();
+    for (let i = 0; i < SLOW_CALLS_TO_DEGRADE; i++) manager.observeLatency('db', 900);
+    expect(manager.levelName).toBe('MINIMAL');
+    await manager.checkNow('db');
+    expect(manager.levelName).toBe('MINIMAL');
+    await manager.checkNow('db');
+    expect(manager.levelName).toBe('OPTIMAL');
+  });
+
+  it('ignores latency of dependencies without a slow threshold', async () => {
+    const { manager } = harness();
+    for (let i = 0; i < SLOW_CALLS_TO_DEGRADE * 2; i++) manager.observeLatency('cache', 60_000);
+    expect(manager.levelName).toBe('OPTIMAL');
   });
 });

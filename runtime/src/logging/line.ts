@@ -1,0 +1,90 @@
+import pino, { type Logger } from 'pino';
+import type { RequestContext } from './context';
+import type { StringRedactor } from './redaction';
+
+/** What createLogger records on its loggers, so that lines of a known shape can skip pino's generic path. */
+export interface LoggerInternals {
+  /** The logger's string redactor (declared secrets, URL credentials, tokens). */
+  readonly redact: StringRedactor;
+  /** Counts one line at a pino level number (`log_lines_total`). */
+  readonly countLine: (levelNumber: number) => void;
+}
+
+const INTERNALS = Symbol('bulwark.loggerInternals');
+
+type Internal = Record<symbol, unknown>;
+
+/** Called by createLogger. Children inherit the mark (pino makes them with Object.create). */
+export function markLogger(logger: Logger, internals: LoggerInternals): void {
+  (logger as unknown as Internal)[INTERNALS] = internals;
+}
+
+/**
+ * Writes lines whose fields are known in advance (the access log: one per request) without
+ * pino's generic path (mixin object, merge, per-key redaction walk, per-key serialisation),
+ * producing the same line pino would: same level label, time, bindings, context ids, message,
+ * line counter, plain-text hook and destination.
+ */
+export interface PreformattedLineWriter {
+  /** Redacts a string value exactly as the logger redacts every string it writes. */
+  redact(text: string): string;
+  isLevelEnabled(level: string): boolean;
+  /**
+   * Writes the line `logger[level]({correlation_id, request_id, ...fields}, msg)` would write.
+   * `fieldsJson` is the JSON of the fields after the context ids as `,"key":value` pairs, every
+   * string value already redacted (with `redact`) and JSON-encoded.
+   */
+  write(level: string, ctx: RequestContext | undefined, fieldsJson: string, msg: string): void;
+}
+
+interface Stream {
+  write(line: string): unknown;
+}
+
+// pino's documented internal symbols (pino.symbols); msgPrefixSym is missing from its typings.
+const S = pino.symbols as unknown as Readonly<Record<string, symbol>>;
+
+/**
+ * A preformatted-line writer for a logger made by createLogger (or a child of one); undefined for
+ * any other logger, or when its destination needs pino's per-line metadata (multistream), in
+ * which case the caller writes through the logger as usual.
+ */
+export function preformattedLineWriter(logger: Logger): PreformattedLineWriter | undefined {
+  const l = logger as unknown as Internal;
+  const internals = l[INTERNALS] as LoggerInternals | undefined;
+  if (!internals) return undefined;
+  const stream = l[S.streamSym] as (Stream & Internal) | undefined;
+  if (!stream || typeof stream.write !== 'function' || stream[S.needsMetadataGsym] === true || l[S.nestedKeySym]) return undefined;
+  const levels = logger.levels.values;
+  const { redact, countLine } = internals;
+  const messages = new Map<string, string>();
+  const messageJson = (msg: string): string => {
+    let json = messages.get(msg);
+    if (json === undefined) {
+      json = `,"msg":${JSON.stringify(redact(msg))}`;
+      if (messages.size < 64) messages.set(msg, json);
+    }
+    return json;
+  };
+  return {
+    redact,
+    isLevelEnabled: (level) => logger.isLevelEnabled(level),
+    write(level, ctx, fieldsJson, msg) {
+      const num = levels[level];
+      if (num === undefined || !logger.isLevelEnabled(level)) return;
+      countLine(num);
+      const prefix = l[S.msgPrefixSym];
+      const ids = ctx ? `,"correlation_id":${JSON.stringify(ctx.correlationId)},"request_id":${JSON.stringify(ctx.requestId)}` : '';
+      const line =
+        (l[S.lsCacheSym] as Record<number, string>)[num]! +
+        (l[S.timeSym] as (this: unknown) => string).call(logger) +
+        (l[S.chindingsSym] as string) +
+        ids +
+        fieldsJson +
+        messageJson(typeof prefix === 'string' ? prefix + msg : msg) +
+        (l[S.endSym] as string);
+      const hook = (l[S.hooksSym] as { streamWrite?: (s: string) => string } | undefined)?.streamWrite;
+      stream.write(hook ? hook(line) : line);
+    },
+  };
+}

@@ -1,0 +1,597 @@
+/**
+ * End-to-end fault suite: the providers service as its own process (configured only through its
+ * environment, with the real `providersService` declaration and so its real windows: health
+ * checks every 5 s, 2 healthy checks to recover), real PostgreSQL and Redis behind
+ * latency-injecting TCP proxies, the local stand-in for the OpenAI API (the real `openai` SDK
+ * talks to it; there is no internet here), and a real Prometheus scraping every second with the
+ * generated rule file. Every scenario runs under a gentle, bounded load and leaves the stack
+ * healthy for the next one; SIGTERM comes last. Detection and recovery times are printed as a
+ * table and written to .tmp/e2e-timings.md.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { LevelName } from '@bulwark/runtime';
+import { providersService } from '../../lib/services/providers';
+import { sendRequest, startLoad, type LoadGenerator, type LoadResult } from '../support/load';
+import { sleep, waitFor } from '../support/ports';
+import type { PrometheusAlert, ThrowawayPrometheus } from '../support/prometheus';
+import { LevelWatcher } from './level-watcher';
+import { startProcessStack, type ProcessStack } from './process-stack';
+import { writeTimings, type ScenarioTiming } from './timings';
+import { ProvidersTraffic, READ_ROUTES, ROUTE, seedProviders, WRITE_ROUTES } from './traffic';
+
+jest.setTimeout(120_000);
+
+const REPO = join(__dirname, '..', '..');
+const TIMINGS_FILE = join(REPO, '.tmp', 'e2e-timings.md');
+
+// The declared windows, read from the real declaration.
+const { db: DB, cache: CACHE, ai: AI } = providersService.dependencies;
+/** The last unhealthy check can land just before the dependency is back; then `healthyThreshold` more checks. */
+const RECOVERY_TARGET_MS = Math.max(...[DB, CACHE, AI].map((d) => d.healthCheck.intervalMs * (d.healthCheck.healthyThreshold + 1)));
+/** An opened breaker degrades at once; under load it opens within a second or two. */
+const BREAKER_DETECT_TARGET_MS = 2_000;
+/** Slowness is seen in the latency of real queries (SLOW_CALLS_TO_DEGRADE slow ones in a row), like a breaker opening. */
+const SLOW_DETECT_TARGET_MS = BREAKER_DETECT_TARGET_MS;
+/** A hanging API is found by the next check timing out. */
+const HANG_DETECT_TARGET_MS = AI.healthCheck.intervalMs + AI.healthCheck.timeoutMs + 1_000;
+/** Per-direction proxy latency that makes one PostgreSQL round trip slower than the declared threshold. */
+const PG_SLOW_LATENCY_MS = Math.ceil(DB.slowThresholdMs / 2) + 40;
+
+/** Alerts about the current state (not rate windows): none may stay active once everything is healthy. */
+const STATE_ALERTS = new Set(['DependencyDown', 'CircuitBreakerOpen', 'SystemDegraded', 'SystemMinimal', 'TargetDown', 'MetricsAbsent']);
+
+interface ExpectedAlert {
+  readonly alertname: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+let stack: ProcessStack;
+let prom: ThrowawayPrometheus;
+let url: string;
+let traffic: ProvidersTraffic;
+let load: LoadGenerator;
+let watcher: LevelWatcher;
+const timings: ScenarioTiming[] = [];
+const notes: string[] = [];
+
+function active(alerts: readonly PrometheusAlert[], expected: ExpectedAlert): boolean {
+  return alerts.some(
+    (a) =>
+      a.labels.alertname === expected.alertname &&
+      (a.state === 'pending' || a.state === 'firing') &&
+      Object.entries(expected.labels ?? {}).every(([k, v]) => a.labels[k] === v),
+  );
+}
+
+const describeAlert = (a: ExpectedAlert) =>
+  `${a.alertname}${a.labels ? `{${Object.entries(a.labels).map(([k, v]) => `${k}="${v}"`).join(',')}}` : ''}`;
+
+/** When the alert was first seen pending (or firing) in Prometheus. */
+async function waitForAlert(expected: ExpectedAlert, timeoutMs = 20_000): Promise<number> {
+  await waitFor(async () => active(await prom.alerts(), expected), timeoutMs, `alert ${describeAlert(expected)} pending`, 200);
+  return Date.now();
+}
+
+async function activeStateAlerts(): Promise<string[]> {
+  return (await prom.alerts()).filter((a) => STATE_ALERTS.has(a.labels.alertname)).map((a) => `${a.labels.alertname}(${a.state})`);
+}
+
+async function getJson<T>(path: string): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(`${url}${path}`);
+  return { status: res.status, body: (await res.json()) as T, headers: res.headers };
+}
+
+function post(path: string, body: unknown): Promise<Response> {
+  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** As many summary requests at once as the AI breaker's failure threshold. */
+function summaryBurst(): Promise<LoadResult[]> {
+  const one = () => sendRequest(url, { method: 'GET', path: `/providers/${traffic.someId()}/summary`, route: ROUTE.summary });
+  return Promise.all(Array.from({ length: AI.breaker.failureThreshold }, one));
+}
+
+/** Outcomes of the load's requests on `routes` started in [from, to). */
+function outcomes(routes: readonly string[], from: number, to = Date.now()): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [route, s] of Object.entries(load.stats(from, to))) {
+    if (!routes.includes(route)) continue;
+    for (const [k, n] of Object.entries(s.outcomes)) out[k] = (out[k] ?? 0) + n;
+  }
+  return out;
+}
+
+function total(o: Record<string, number>): number {
+  return Object.values(o).reduce((a, b) => a + b, 0);
+}
+
+/** The service process must never die on a fault; if it did, say why (its last fatal/error lines). */
+function assertServiceRunning(): void {
+  if (stack.service.running) return;
+  throw new Error(`the service process exited during the suite:\n${serviceTrouble()}`);
+}
+
+function serviceTrouble(): string {
+  const lines = stack.service.logs.filter((l) => (l.level === 'fatal' || l.level === 'error') && l.msg !== 'request completed');
+  return [...lines.slice(-5).map((l) => JSON.stringify(l)), stack.service.otherOutput.slice(-2000)].join('\n');
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly level: LevelName;
+  readonly detectTargetMs: number;
+  readonly alerts: readonly ExpectedAlert[];
+  inject(): Promise<void> | void;
+  /** Checks while the fault is on; gets the time the fault was injected and the time the level was seen. */
+  during?(faultAt: number, levelAt: number): Promise<void>;
+  restore(): Promise<void> | void;
+  note?: string;
+}
+
+/**
+ * Fault → level and alerts → checks → restore → OPTIMAL and state alerts cleared. The stack is
+ * restored even when a check fails, so the next scenario starts healthy.
+ */
+async function runScenario(s: Scenario): Promise<ScenarioTiming> {
+  const timing: ScenarioTiming = {
+    scenario: s.name,
+    level: s.level,
+    detectTargetMs: s.detectTargetMs,
+    alerts: s.alerts.map(describeAlert).join(', '),
+    recoveryTargetMs: RECOVERY_TARGET_MS,
+    note: s.note,
+  };
+  timings.push(timing);
+  assertServiceRunning();
+  expect(watcher.current?.level).toBe('OPTIMAL');
+  let restored = false;
+  try {
+    const faultAt = Date.now();
+    await s.inject();
+    const alertsSeen = Promise.all(s.alerts.map((a) => waitForAlert(a)));
+    alertsSeen.catch(() => undefined); // awaited below; avoid an unhandled rejection if a level check throws first
+    const levelAt = await watcher.waitFor(s.level, faultAt, Math.max(10_000, s.detectTargetMs * 2));
+    timing.detectLevelMs = levelAt - faultAt;
+    const alertTimes = await alertsSeen;
+    if (alertTimes.length) timing.detectAlertMs = Math.min(...alertTimes) - faultAt;
+    await s.during?.(faultAt, levelAt);
+    await s.restore();
+    restored = true;
+    const backAt = Date.now();
+    const okAt = await watcher.waitFor('OPTIMAL', backAt, RECOVERY_TARGET_MS + 15_000);
+    timing.recoveryMs = okAt - backAt;
+    await waitFor(async () => (await activeStateAlerts()).length === 0, 10_000, 'state alerts to clear after recovery', 250).catch(
+      async (e: unknown) => {
+        throw new Error(`${String(e)}; still active: ${(await activeStateAlerts()).join(', ')}`);
+      },
+    );
+  } finally {
+    if (!restored) {
+      await Promise.resolve(s.restore()).catch(() => undefined);
+      await watcher.waitFor('OPTIMAL', Date.now(), RECOVERY_TARGET_MS + 15_000).catch(() => undefined);
+    }
+  }
+  expect(timing.detectLevelMs).toBeLessThanOrEqual(s.detectTargetMs);
+  expect(timing.recoveryMs).toBeLessThanOrEqual(RECOVERY_TARGET_MS);
+  return timing;
+}
+
+beforeAll(async () => {
+  stack = await startProcessStack({ prometheus: true });
+  prom = stack.prometheus!;
+  url = stack.service.url;
+  const ids = await seedProviders(url, 20);
+  traffic = new ProvidersTraffic(ids);
+  watcher = new LevelWatcher(url, 100);
+  watcher.start();
+  load = startLoad({ baseUrl: url, next: traffic.next, ratePerSecond: 20, maxInFlight: 8 });
+});
+
+afterAll(async () => {
+  if (stack && !stack.service.running && notes.length === 0) {
+    // eslint-disable-next-line no-console
+    console.error(`service process exit ${JSON.stringify(await stack.service.exited)}:\n${serviceTrouble()}`);
+  }
+  await load?.stop();
+  await watcher?.stop();
+  await stack?.destroy();
+  if (timings.length) {
+    const lines = [
+      `Load: 20 requests/s (at most 8 in flight) over keep-alive; ${load?.results.length ?? 0} requests in all.`,
+      `Declared: health checks every ${DB.healthCheck.intervalMs / 1000} s, ${DB.healthCheck.healthyThreshold} healthy checks to recover; PostgreSQL slow above ${DB.slowThresholdMs} ms (proxy latency ${PG_SLOW_LATENCY_MS} ms each way).`,
+      ...notes,
+    ];
+    const text = writeTimings(TIMINGS_FILE, 'End-to-end fault suite: detection and recovery times', timings, lines);
+    // eslint-disable-next-line no-console
+    console.log(text);
+  }
+});
+
+describe('providers service on real processes, under load', () => {
+  it('is OPTIMAL with no alert pending while everything is healthy', async () => {
+    await waitFor(async () => (await prom.query('degradation_level{job="providers"}')).length === 1, 20_000, 'first scrape', 250);
+    expect(watcher.current?.level).toBe('OPTIMAL');
+    // Start-up work (compiling, connecting) may leave one early sample of event-loop lag; the rules must go quiet and stay quiet.
+    let quietSince = 0;
+    await waitFor(
+      async () => {
+        const alerts = await prom.alerts();
+        if (alerts.length > 0) quietSince = 0;
+        else quietSince ||= Date.now();
+        return quietSince > 0 && Date.now() - quietSince >= 3_000;
+      },
+      20_000,
+      'no alert pending or firing for 3 s',
+      250,
+    ).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}; active: ${(await prom.alerts()).map((a) => `${a.labels.alertname}(${a.state})`).join(', ')}`);
+    });
+    expect(await prom.alerts()).toEqual([]);
+    const up = await prom.query('up{job="providers"}');
+    expect(up.map((r) => r.value[1])).toEqual(['1']);
+  });
+
+  it('1. Redis killed → DEGRADED, reads served from PostgreSQL; Redis back → OPTIMAL', async () => {
+    await runScenario({
+      name: '1. Redis killed',
+      level: 'DEGRADED',
+      detectTargetMs: BREAKER_DETECT_TARGET_MS,
+      // Whichever sees the failure first marks Redis down: the breaker (5 failed calls) or the periodic check. Once it is down
+      // the cache is bypassed, so the breaker may never reach its threshold: CircuitBreakerOpen is not guaranteed here.
+      alerts: [{ alertname: 'DependencyDown', labels: { dependency: 'cache' } }],
+      inject: () => stack.redis.kill(),
+      async during(faultAt) {
+        const res = await fetch(`${url}/providers/${traffic.someId()}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-cache')).toBe('bypass');
+        const ready = await fetch(`${url}/health/ready`);
+        expect(ready.status).toBe(200);
+        // Every read under load succeeded, before and after the breaker opened.
+        const reads = outcomes([...READ_ROUTES, ROUTE.summary], faultAt);
+        expect(total(reads)).toBeGreaterThan(5);
+        expect(Object.keys(reads)).toEqual(['200']);
+        const writes = outcomes(WRITE_ROUTES, faultAt);
+        expect(Object.keys(writes).filter((k) => k !== '200' && k !== '201')).toEqual([]);
+      },
+      restore: () => stack.redis.start(),
+    });
+  });
+
+  it('2a. OpenAI answering 500 → LIMITED, summaries answer with the fallback', async () => {
+    await runScenario({
+      name: '2a. OpenAI 500',
+      level: 'LIMITED',
+      detectTargetMs: BREAKER_DETECT_TARGET_MS,
+      alerts: [{ alertname: 'DependencyDown', labels: { dependency: 'ai' } }],
+      async inject() {
+        stack.ai.setMode('error500');
+        await summaryBurst(); // AI traffic meets the 500s at once (and the breaker opens), whatever the load's random mix
+      },
+      async during(faultAt) {
+        const { status, body } = await getJson<{ source: string; summary: string }>(`/providers/${traffic.someId()}/summary`);
+        expect(status).toBe(200);
+        expect(body.source).toBe('fallback');
+        const summaries = outcomes([ROUTE.summary], faultAt);
+        expect(total(summaries)).toBeGreaterThan(3);
+        expect(Object.keys(summaries)).toEqual(['200']);
+        const errors = await prom.query('sum by (error_type) (openai_errors_total{job="providers"})');
+        expect(errors.map((r) => r.metric.error_type)).toContain('server_error');
+      },
+      restore: () => stack.ai.setMode('ok'),
+    });
+  });
+
+  it('2b. OpenAI answering 429 with Retry-After → the adapter reads Retry-After, summaries fall back, LIMITED', async () => {
+    await runScenario({
+      name: '2b. OpenAI 429 + Retry-After',
+      level: 'LIMITED',
+      detectTargetMs: BREAKER_DETECT_TARGET_MS,
+      alerts: [{ alertname: 'DependencyDown', labels: { dependency: 'ai' } }],
+      async inject() {
+        stack.ai.setMode('rateLimit');
+        await summaryBurst(); // AI traffic meets the 429s at once (and the breaker opens), whatever the load's random mix
+      },
+      async during(faultAt) {
+        const line = await stack.service.waitForLog(
+          (l) => l.msg === 'openai request failed' && l.errorType === 'rate_limit' && Date.parse(String(l.time)) >= faultAt - 50,
+          5_000,
+          'a rate-limited OpenAI call in the log',
+        );
+        expect(line.retryAfterMs).toBe(7_000); // the stand-in's Retry-After: 7
+        const { status, body } = await getJson<{ source: string }>(`/providers/${traffic.someId()}/summary`);
+        expect(status).toBe(200);
+        expect(body.source).toBe('fallback');
+        expect(Object.keys(outcomes([ROUTE.summary], faultAt))).toEqual(['200']);
+      },
+      restore: () => stack.ai.setMode('ok'),
+    });
+  });
+
+  it('2c. OpenAI hanging → calls time out at the declared timeout, the breaker opens, callers get the fallback', async () => {
+    const callers: Promise<LoadResult>[] = [];
+    const savedMix = { ...traffic.mix };
+    const timing = await runScenario({
+      name: '2c. OpenAI hanging',
+      level: 'LIMITED',
+      detectTargetMs: HANG_DETECT_TARGET_MS,
+      alerts: [{ alertname: 'DependencyDown', labels: { dependency: 'ai' } }],
+      note: `detected by the health check timing out; callers held ≤ the ${AI.breaker.timeoutMs / 1000} s call timeout`,
+      inject() {
+        // Hanging calls would hold the load's in-flight budget for the whole timeout: the callers below carry the AI traffic.
+        traffic.mix = { ...traffic.mix, summary: 0 };
+        stack.ai.setMode('hang');
+        for (let i = 0; i < AI.breaker.failureThreshold + 1; i++) {
+          callers.push(sendRequest(url, { method: 'GET', path: `/providers/${traffic.someId()}/summary`, route: ROUTE.summary, keepBody: true }));
+        }
+      },
+      async during() {
+        const results = await Promise.all(callers);
+        for (const r of results) {
+          expect(r.status).toBe(200);
+          expect((r.body as { source: string }).source).toBe('fallback');
+          const heldMs = r.endedAt - r.startedAt;
+          expect(heldMs).toBeGreaterThanOrEqual(AI.breaker.timeoutMs - 1_000); // they really waited for the API…
+          expect(heldMs).toBeLessThanOrEqual(AI.breaker.timeoutMs + 2_000); // …and no longer than the timeout
+        }
+        const { body } = await getJson<{ breakers: Record<string, { state: string }> }>('/health');
+        expect(body.breakers.ai.state).toBe('open');
+        await waitForAlert({ alertname: 'CircuitBreakerOpen', labels: { name: 'ai' } });
+        const errors = await prom.query('sum by (error_type) (openai_errors_total{job="providers"})');
+        expect(errors.map((r) => r.metric.error_type)).toContain('timeout');
+      },
+      restore() {
+        stack.ai.setMode('ok');
+        traffic.mix = savedMix;
+      },
+    });
+    expect(timing.recoveryMs).toBeDefined();
+  });
+
+  it('3. PostgreSQL slowed past its threshold → MINIMAL: reads served, writes refused with 503 + Retry-After', async () => {
+    await runScenario({
+      name: '3. PostgreSQL slow',
+      level: 'MINIMAL',
+      detectTargetMs: SLOW_DETECT_TARGET_MS,
+      alerts: [{ alertname: 'SystemMinimal' }],
+      note: 'found from the latency of real queries, before the next periodic check',
+      inject: () => stack.pgProxy.setLatency(PG_SLOW_LATENCY_MS),
+      async during(_faultAt, levelAt) {
+        const write = await post('/providers', { name: 'refused while slow' });
+        expect(write.status).toBe(503);
+        expect(Number(write.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(await write.json()).toMatchObject({ error: 'service_unavailable' });
+        const read = await fetch(`${url}/providers/${traffic.someId()}`);
+        expect(read.status).toBe(200);
+        await sleep(2_000);
+        const reads = outcomes(READ_ROUTES, levelAt);
+        expect(total(reads)).toBeGreaterThan(5);
+        expect(Object.keys(reads)).toEqual(['200']);
+        const writes = load.results.filter((r) => WRITE_ROUTES.includes(r.request.route) && r.startedAt >= levelAt);
+        expect(writes.length).toBeGreaterThan(2);
+        for (const w of writes) {
+          expect(w.status).toBe(503);
+          expect(Number(w.retryAfter)).toBeGreaterThanOrEqual(1);
+        }
+      },
+      restore: () => stack.pgProxy.setLatency(0),
+    });
+  });
+
+  it('4. PostgreSQL killed → EMERGENCY: ready 503, live 200, business routes 503', async () => {
+    await runScenario({
+      name: '4. PostgreSQL killed',
+      level: 'EMERGENCY',
+      detectTargetMs: BREAKER_DETECT_TARGET_MS,
+      alerts: [{ alertname: 'DependencyDown', labels: { dependency: 'db' } }, { alertname: 'SystemMinimal' }],
+      async inject() {
+        await stack.pg.kill();
+        // Queries meet the dead database at once (and open its breaker), even when the next health
+        // check would have found it first: db_errors_total must have data for the dashboards.
+        await Promise.all([1, 2, 3].map(() => fetch(`${url}/providers?q=down`).catch(() => undefined)));
+      },
+      async during(_faultAt, levelAt) {
+        const ready = await getJson<{ level: number; level_name: string }>('/health/ready');
+        expect(ready.status).toBe(503);
+        expect(ready.body).toMatchObject({ level: 5, level_name: 'EMERGENCY' });
+        expect((await fetch(`${url}/health/live`)).status).toBe(200);
+        const read = await fetch(`${url}/providers/${traffic.someId()}`);
+        expect(read.status).toBe(503);
+        expect(Number(read.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect((await post('/providers', { name: 'refused while down' })).status).toBe(503);
+        await sleep(1_500);
+        const business = outcomes([...READ_ROUTES, ...WRITE_ROUTES, ROUTE.summary], levelAt);
+        expect(total(business)).toBeGreaterThan(5);
+        expect(Object.keys(business)).toEqual(['503']);
+      },
+      restore: () => stack.pg.start(),
+    });
+  });
+
+  it('5. everything down, then everything restored → OPTIMAL within the declared recovery window', async () => {
+    await runScenario({
+      name: '5. all down, all restored',
+      level: 'EMERGENCY',
+      detectTargetMs: BREAKER_DETECT_TARGET_MS,
+      alerts: [
+        { alertname: 'DependencyDown', labels: { dependency: 'db' } },
+        { alertname: 'DependencyDown', labels: { dependency: 'cache' } },
+        { alertname: 'DependencyDown', labels: { dependency: 'ai' } },
+      ],
+      async inject() {
+        stack.ai.setMode('error500');
+        await Promise.all([stack.redis.kill(), stack.pg.kill()]);
+      },
+      async during() {
+        const report = await waitFor<{ dependencies: Record<string, { healthy: boolean }> } | undefined>(
+          async () => {
+            const r = await getJson<{ dependencies: Record<string, { healthy: boolean }> }>('/health');
+            return Object.values(r.body.dependencies).every((d) => !d.healthy) ? r.body : undefined;
+          },
+          10_000,
+          'every dependency reported unhealthy',
+        );
+        expect(Object.keys(report!.dependencies).sort()).toEqual(['ai', 'cache', 'db']);
+      },
+      async restore() {
+        stack.ai.setMode('ok');
+        await Promise.all([stack.redis.start(), stack.pg.start()]);
+      },
+    });
+  });
+
+  it('nothing lost: every 2xx write is in PostgreSQL, none half-applied, no 500 where the contract says 503', async () => {
+    assertServiceRunning();
+    load.pause();
+    await waitFor(() => load.inFlight === 0, 40_000, 'load requests in flight to finish');
+    const results = [...load.results];
+    load.resume();
+
+    // No response was a 5xx other than a 503, every 503 said when to retry, and no connection broke.
+    const unexpected5xx = results.filter((r) => r.status !== undefined && r.status >= 500 && r.status !== 503);
+    expect(unexpected5xx.map((r) => `${r.request.method} ${r.request.path} → ${r.status}`)).toEqual([]);
+    expect(results.filter((r) => r.status === 503 && !(Number(r.retryAfter) >= 1))).toEqual([]);
+    expect(results.filter((r) => r.error !== undefined).map((r) => `${r.request.route}: ${r.error} ${r.errorCode}`)).toEqual([]);
+
+    const client = new Client({ connectionString: stack.pg.url });
+    await client.connect();
+    try {
+      const created = results.filter((r) => r.request.route === ROUTE.create && r.status === 201).map((r) => r.body as { id: number; name: string });
+      const updated = results.filter((r) => r.request.route === ROUTE.update && r.status === 200).map((r) => r.body as { id: number; version: number });
+      expect(created.length).toBeGreaterThan(20);
+      expect(updated.length).toBeGreaterThan(20);
+      const rows = await client.query<{ id: number; name: string; version: number }>('SELECT id::int AS id, name, version FROM providers');
+      const byId = new Map(rows.rows.map((r) => [r.id, r]));
+      expect(created.filter((c) => byId.get(c.id)?.name !== c.name)).toEqual([]);
+      const events = await client.query<{ provider_id: number; version: number }>('SELECT provider_id::int AS provider_id, version FROM provider_events');
+      const eventKeys = new Set(events.rows.map((e) => `${e.provider_id}:${e.version}`));
+      expect(updated.filter((u) => !eventKeys.has(`${u.id}:${u.version}`) || byId.get(u.id)!.version < u.version)).toEqual([]);
+      // One event per provider version, no gaps and no extras: a write is all there or not at all.
+      const halfApplied = await client.query(`
+        SELECT p.id, p.version, count(e.id)::int AS events, max(e.version) AS last_event
+          FROM providers p LEFT JOIN provider_events e ON e.provider_id = p.id
+         GROUP BY p.id, p.version
+        HAVING count(e.id) <> p.version OR max(e.version) <> p.version`);
+      expect(halfApplied.rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('every dashboard panel query returns data from Prometheus after the load', async () => {
+    const dir = join(REPO, 'dashboards', 'generated', 'providers');
+    const empty: string[] = [];
+    let count = 0;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      for (const { where, expr } of panelQueries(JSON.parse(readFileSync(join(dir, file), 'utf8')) as DashboardFile)) {
+        count++;
+        const result = await prom.query(grafanaToPromQL(expr)).catch((e: unknown) => `error: ${String(e)}`);
+        if (typeof result === 'string' || result.length === 0) empty.push(`${file} / ${where}: ${typeof result === 'string' ? result : 'no data'}`);
+      }
+    }
+    expect(count).toBeGreaterThan(20);
+    expect(empty).toEqual([]);
+  });
+
+  it('6. SIGTERM under load: readiness drops first, in-flight requests finish, no connection reset, logs flushed', async () => {
+    const service = stack.service;
+    assertServiceRunning();
+    // Slow PostgreSQL a little (below its threshold) so requests are really in flight when the signal arrives.
+    stack.pgProxy.setLatency(60);
+    const probes: { startedAt: number; endedAt: number; status?: number }[] = [];
+    let probing = true;
+    // A load balancer: probes readiness and stops routing here as soon as it fails.
+    const balancer = (async () => {
+      while (probing) {
+        const startedAt = Date.now();
+        const status = await fetch(`${url}/health/ready`).then((r) => r.status, () => undefined);
+        probes.push({ startedAt, endedAt: Date.now(), status });
+        if (status !== 200) load.pause();
+        await sleep(50);
+      }
+    })();
+    await sleep(1_500);
+    const inFlight = [0, 1, 2, 3].map(() => sendRequest(url, { method: 'GET', path: '/providers?q=a&limit=50', route: ROUTE.search }));
+    await sleep(40);
+    const signalAt = Date.now();
+    service.kill('SIGTERM');
+    const exit = await service.waitForExit(20_000);
+    const exitAt = Date.now();
+    probing = false;
+    await balancer;
+    await load.stop();
+    const explicit = await Promise.all(inFlight);
+    stack.pgProxy.setLatency(0);
+
+    const timing: ScenarioTiming = {
+      scenario: '6. SIGTERM under load',
+      level: 'not ready',
+      detectTargetMs: 1_000,
+      alerts: '',
+      note: `exit ${exit.code} after ${((exitAt - signalAt) / 1000).toFixed(2)} s (drain)`,
+    };
+    timings.push(timing);
+    const firstNotReady = probes.find((p) => p.startedAt >= signalAt && p.status !== 200);
+    if (firstNotReady) timing.detectLevelMs = firstNotReady.endedAt - signalAt;
+
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(timing.detectLevelMs).toBeLessThanOrEqual(timing.detectTargetMs);
+    // In-flight requests finished with their answers.
+    expect(explicit.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const caught = load.results.filter((r) => r.startedAt < signalAt - 20 && r.endedAt > signalAt);
+    expect(caught.filter((r) => r.status === undefined || r.status >= 500)).toEqual([]);
+    // No request lost its connection mid-way: after the signal a client was refused cleanly (503 or connection refused), never reset.
+    const broken = load.results.filter((r) => r.error !== undefined && r.error !== 'refused');
+    expect(broken.map((r) => `${r.request.route} ${r.error} ${r.errorCode} at +${r.startedAt - signalAt} ms`)).toEqual([]);
+    expect(load.results.filter((r) => r.error === 'refused' && r.startedAt < signalAt)).toEqual([]);
+
+    // Readiness failed before the servers closed: the log says so first, and no probe after it saw 200.
+    const logs = service.logs;
+    const at = (msg: string) => {
+      const line = logs.find((l) => l.msg === msg);
+      expect(line).toBeDefined();
+      return Date.parse(String(line!.time));
+    };
+    const shuttingDownAt = at('shutting down: readiness now fails');
+    const stoppedAt = at('stopped');
+    expect(at('received SIGTERM')).toBeLessThanOrEqual(shuttingDownAt);
+    expect(shuttingDownAt).toBeLessThanOrEqual(stoppedAt);
+    expect(probes.filter((p) => p.startedAt > shuttingDownAt && p.status === 200)).toEqual([]);
+    // Readiness dropped while requests were still being served.
+    expect(Math.max(...explicit.map((r) => r.endedAt))).toBeGreaterThanOrEqual(shuttingDownAt);
+
+    // Logs flushed: the last line is the final one, and every answered request of the whole run has its access-log line.
+    expect(logs[logs.length - 1].msg).toBe('stopped');
+    const logged = new Set(logs.filter((l) => l.msg === 'request completed').map((l) => l.correlation_id));
+    const answered = [...load.results, ...explicit].filter((r) => r.status !== undefined && r.startedAt < shuttingDownAt - 20);
+    expect(answered.length).toBeGreaterThan(1_000);
+    expect(answered.filter((r) => !logged.has(r.correlationId)).map((r) => `${r.request.route} ${r.status}`)).toEqual([]);
+    expect(service.otherOutput).not.toMatch(/Error|uncaught/i);
+    notes.push(
+      `SIGTERM: ${caught.length + explicit.length} requests in flight at the signal all answered; ${load.results.filter((r) => r.startedAt >= signalAt).length} started after it (${
+        load.results.filter((r) => r.error === 'refused').length
+      } refused cleanly, 0 reset); exit ${exit.code} after ${exitAt - signalAt} ms.`,
+    );
+  });
+});
+
+interface DashboardPanel {
+  title: string;
+  type: string;
+  panels?: DashboardPanel[];
+  targets?: { expr?: string; refId?: string }[];
+}
+interface DashboardFile {
+  panels: DashboardPanel[];
+}
+
+function panelQueries(d: DashboardFile): { where: string; expr: string }[] {
+  const panels = d.panels.flatMap((p) => (p.type === 'row' ? (p.panels ?? []) : [p]));
+  return panels.flatMap((p) => (p.targets ?? []).filter((t) => t.expr).map((t) => ({ where: `${p.title} (${t.refId ?? '?'})`, expr: t.expr! })));
+}
+
+/** A panel query as Grafana would send it here: intervals covering the whole run, every instance. */
+function grafanaToPromQL(expr: string): string {
+  return expr.replace(/\$\{?__(rate_interval|interval|range)(_ms|_s)?\}?/g, '5m').replace(/\$\{?instance\}?/g, '.+');
+}

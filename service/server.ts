@@ -29,7 +29,7 @@ export interface StartServiceOptions extends RuntimeOptions {
 export async function startService(options: StartServiceOptions = {}): Promise<RunningService> {
   const env = options.env ?? process.env;
   const declaration = options.declaration ?? providersService;
-  const runtime = createRuntime(declaration, { shutdown: { drainDelayMs: drainDelayFromEnv(env) }, ...options });
+  const runtime = createRuntime(declaration, options);
   const app = buildApp(runtime);
   await runtime.start();
   await migrateWhenWritable(runtime);
@@ -56,18 +56,4 @@ async function migrateWhenWritable(runtime: BulwarkRuntime): Promise<void> {
     off();
     run().catch((err: unknown) => runtime.logger.error({ err }, 'schema migrations failed'));
   });
-}
-
-/**
- * SHUTDOWN_DRAIN_DELAY_MS: how long the service keeps serving after readiness starts failing on
- * SIGTERM, so a load balancer stops routing here before connections close. Unset means 0.
- */
-function drainDelayFromEnv(env: NodeJS.ProcessEnv): number {
-  const raw = env.SHUTDOWN_DRAIN_DELAY_MS;
-  if (raw === undefined || raw === '') return 0;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 0 || ms > 120_000) {
-    throw new Error(`SHUTDOWN_DRAIN_DELAY_MS=${JSON.stringify(raw.slice(0, 20))} must be a whole number of milliseconds from 0 to 120000`);
-  }
-  return ms;
 }

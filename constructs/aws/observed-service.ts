@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { FLAG, HEALTH_PATH, flagsToEnv, type Flags, type ServiceDeclaration } from '@bulwark/runtime';
+import { FLAG, HEALTH_PATH, SHUTDOWN_ENV, flagsToEnv, type Flags, type ServiceDeclaration } from '@bulwark/runtime';
 import { renderCollectorConfig } from './collector-config';
 import { invalidProp } from './errors';
 import { acknowledgeNag } from './nag';
@@ -190,6 +190,10 @@ export class ObservedService extends Construct implements ec2.IConnectable {
         ...props.environment,
         PORT: String(port),
         ...flagsToEnv(props.flags),
+        // ECS takes a stopping task out of the target group (deregistration delay) before SIGTERM,
+        // so no drain delay is needed here; the drain itself must end before stopTimeout (30 s).
+        [SHUTDOWN_ENV.drainDelayMs]: '0',
+        [SHUTDOWN_ENV.timeoutMs]: '20000',
       },
       secrets: Object.fromEntries(Object.entries(props.secrets).map(([name, secret]) => [name, ecs.Secret.fromSecretsManager(secret)])),
       healthCheck: {

@@ -192,6 +192,21 @@ export interface ObservedServiceChartProps {
   readonly startupGraceSeconds?: number;
 
   /**
+   * How long a terminating pod keeps serving after its readiness starts failing, so that
+   * Kubernetes removes it from the Service's endpoints before connections close (endpoint removal
+   * and SIGTERM happen at the same time). Set as SHUTDOWN_DRAIN_DELAY_MS.
+   * @default 5
+   */
+  readonly drainDelaySeconds?: number;
+
+  /**
+   * Hard bound on draining in-flight requests after the drain delay. Set as SHUTDOWN_TIMEOUT_MS;
+   * the pod's terminationGracePeriodSeconds is drain delay + this + 5.
+   * @default 10
+   */
+  readonly shutdownTimeoutSeconds?: number;
+
+  /**
    * Size limit of the `/tmp` emptyDir (the root filesystem is read-only).
    * @default '64Mi'
    */
@@ -215,4 +230,6 @@ export const DEFAULT_SCRAPER: Required<ScraperSelector> = {
 };
 export const DEFAULT_RUN_AS_USER = 10001;
 export const DEFAULT_STARTUP_GRACE_SECONDS = 60;
+export const DEFAULT_DRAIN_DELAY_SECONDS = 5;
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 10;
 export const DEFAULT_TMP_SIZE_LIMIT = '64Mi';

@@ -24,6 +24,8 @@ import {
   DEFAULT_SCRAPER,
   DEFAULT_SERVICE_PORT,
   DEFAULT_STARTUP_GRACE_SECONDS,
+  DEFAULT_DRAIN_DELAY_SECONDS,
+  DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
   DEFAULT_TMP_SIZE_LIMIT,
   type AppClient,
   type DashboardLabel,
@@ -74,6 +76,8 @@ export interface ChartSettings {
   readonly appClients?: readonly AppClient[];
   readonly runAsUser: number;
   readonly startupGraceSeconds: number;
+  readonly drainDelaySeconds: number;
+  readonly shutdownTimeoutSeconds: number;
   readonly tmpSizeLimit: string;
 }
 
@@ -210,6 +214,11 @@ export function resolveSettings(props: ObservedServiceChartProps): ChartSettings
     p.add('startupGraceSeconds', `${startupGraceSeconds} is shorter than the declaration's startup validation budget (${startupBudget} s): the kubelet would kill pods that are still validating`);
   }
 
+  const drainDelaySeconds = props.drainDelaySeconds ?? DEFAULT_DRAIN_DELAY_SECONDS;
+  p.integer('drainDelaySeconds', drainDelaySeconds, 0);
+  const shutdownTimeoutSeconds = props.shutdownTimeoutSeconds ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
+  p.integer('shutdownTimeoutSeconds', shutdownTimeoutSeconds, 1);
+
   const tmpSizeLimit = props.tmpSizeLimit ?? DEFAULT_TMP_SIZE_LIMIT;
   if (parseQuantity(tmpSizeLimit) === undefined) p.add('tmpSizeLimit', `${JSON.stringify(tmpSizeLimit)} is not a Kubernetes quantity (e.g. '64Mi')`);
 
@@ -239,6 +248,8 @@ export function resolveSettings(props: ObservedServiceChartProps): ChartSettings
     ...(props.appClients !== undefined ? { appClients: props.appClients } : {}),
     runAsUser,
     startupGraceSeconds,
+    drainDelaySeconds,
+    shutdownTimeoutSeconds,
     tmpSizeLimit,
   };
 }

@@ -1,6 +1,6 @@
 /** The service's pods: a hardened Deployment with probes, resources, flags, config and secret env. */
 import { createHash } from 'node:crypto';
-import { flagsToEnv, HEALTH_PATH } from '@bulwark/runtime';
+import { flagsToEnv, HEALTH_PATH, SHUTDOWN_ENV } from '@bulwark/runtime';
 import { k8s } from 'cdk8s-plus-31';
 import type { Construct } from 'constructs';
 import { commonLabels, selectorLabels } from './labels';
@@ -27,11 +27,16 @@ export function envConfigMap(scope: Construct, settings: ChartSettings): k8s.Kub
 }
 
 /**
- * Flags first (every one explicit), then declared non-secret vars from the ConfigMap, then secret
+ * Flags and shutdown settings first (every one explicit), then declared non-secret vars from the ConfigMap, then secret
  * vars from the Secret — each group sorted by name so the manifest is stable.
  */
 export function containerEnv(settings: ChartSettings): k8s.EnvVar[] {
-  const flags = Object.entries(flagsToEnv(settings.flags))
+  const runtimeEnv = {
+    ...flagsToEnv(settings.flags),
+    [SHUTDOWN_ENV.drainDelayMs]: String(settings.drainDelaySeconds * 1000),
+    [SHUTDOWN_ENV.timeoutMs]: String(settings.shutdownTimeoutSeconds * 1000),
+  };
+  const flags = Object.entries(runtimeEnv)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, value]) => ({ name, value }));
   const config = Object.keys(settings.env).map((name) => ({
@@ -73,6 +78,8 @@ export function deployment(scope: Construct, settings: ChartSettings): k8s.KubeD
         metadata: { labels: { ...commonLabels(service) }, ...(annotations ? { annotations } : {}) },
         spec: {
           automountServiceAccountToken: false,
+          // Room for the drain delay and the drain itself before the kubelet sends SIGKILL.
+          terminationGracePeriodSeconds: settings.drainDelaySeconds + settings.shutdownTimeoutSeconds + 5,
           enableServiceLinks: false,
           securityContext: {
             runAsNonRoot: true,

@@ -17,3 +17,4 @@ export * from './http/fastify';
 export { CLIENT_CLOSED_STATUS, OTHER_METHOD, ACCESS_LOG_MESSAGE } from './http/recorder';
 export * from './lifecycle/runtime';
 export * from './lifecycle/unavailable';
+export * from './lifecycle/shutdown-env';

@@ -19,6 +19,7 @@ import { createLogger } from '../logging/logger';
 import { LABEL } from '../metrics/catalog';
 import { createMetrics, type RuntimeMetrics } from '../metrics/registry';
 import { SecretRedactor } from '../secrets/redact';
+import { shutdownFromEnv } from './shutdown-env';
 import { dependencyUnavailable } from './unavailable';
 import { describeFailure, StartupValidationError, validateStartup, type ValidationSummary } from '../startup/validator';
 
@@ -26,10 +27,10 @@ export interface ShutdownOptions {
   /**
    * Time between readiness failing and the servers closing, so load balancers stop routing
    * here before connections close. Requests keep being served meanwhile.
-   * @default 0
+   * @default SHUTDOWN_DRAIN_DELAY_MS from the environment, else 0
    */
   readonly drainDelayMs?: number;
-  /** Hard bound on draining in-flight requests; connections still open then are destroyed. @default 10000 */
+  /** Hard bound on draining in-flight requests; connections still open then are destroyed. @default SHUTDOWN_TIMEOUT_MS from the environment, else 10000 */
   readonly timeoutMs?: number;
 }
 
@@ -76,7 +77,11 @@ export class BulwarkRuntime implements HealthSource {
     this.declaration = declaration;
     this.env = options.env ?? process.env;
     this.exit = options.exit ?? ((code) => process.exit(code));
-    this.shutdownOptions = { drainDelayMs: options.shutdown?.drainDelayMs ?? 0, timeoutMs: options.shutdown?.timeoutMs ?? 10_000 };
+    const fromEnv = shutdownFromEnv(this.env);
+    this.shutdownOptions = {
+      drainDelayMs: options.shutdown?.drainDelayMs ?? fromEnv.drainDelayMs,
+      timeoutMs: options.shutdown?.timeoutMs ?? fromEnv.timeoutMs,
+    };
     this.flags = parseFlags(this.env);
     this.redactor = SecretRedactor.forDeclaration(declaration, this.env);
     this.metrics = createMetrics({

@@ -1,4 +1,4 @@
-import { FLAG, FLAG_DEFAULTS, HEALTH_PATH } from '@bulwark/runtime';
+import { FLAG, FLAG_DEFAULTS, HEALTH_PATH, SHUTDOWN_ENV } from '@bulwark/runtime';
 import { parse } from 'yaml';
 import { providersService } from '../../../lib/services';
 import { APP_CONTAINER_NAME, COLLECTOR_CONFIG_ENV, COLLECTOR_CONTAINER_NAME } from '../../../constructs/aws';
@@ -19,6 +19,12 @@ describe('ObservedService: app container', () => {
     const e = env(app);
     for (const [key, name] of Object.entries(FLAG)) expect(e[name]).toBe(String(FLAG_DEFAULTS[key as keyof typeof FLAG]));
     expect(e.PORT).toBe(String(providersService.port));
+  });
+
+  it('sets the shutdown settings explicitly, the drain ending before ECS stops the container', () => {
+    const e = env(app);
+    expect(e[SHUTDOWN_ENV.drainDelayMs]).toBe('0');
+    expect(Number(e[SHUTDOWN_ENV.timeoutMs])).toBeLessThan(app.StopTimeout * 1000);
   });
 
   it('takes every secret env var from Secrets Manager, never from plain environment', () => {

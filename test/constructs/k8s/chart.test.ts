@@ -1,4 +1,4 @@
-import { FLAG, flagsToEnv, HEALTH_PATH } from '@bulwark/runtime';
+import { FLAG, flagsToEnv, HEALTH_PATH, SHUTDOWN_ENV } from '@bulwark/runtime';
 import { renderRuleFile } from '../../../alerts';
 import { renderDashboards } from '../../../dashboards';
 import { JOB_LABEL, KUBELET_LOG_ROTATION, renderKubeletLogRotation } from '../../../constructs/k8s';
@@ -113,6 +113,17 @@ describe('ObservedServiceChart: the Deployment', () => {
     expect(off.get(FLAG.circuitBreaker)?.value).toBe('false');
     expect(off.get(FLAG.startupFailOnWarning)?.value).toBe('true');
     expect(off.get(FLAG.prometheusMetrics)?.value).toBe('true');
+  });
+
+  it('drains before the kubelet kills: shutdown settings explicit, grace period covering them', () => {
+    const env = envByName(manifests);
+    expect(env.get(SHUTDOWN_ENV.drainDelayMs)?.value).toBe('5000');
+    expect(env.get(SHUTDOWN_ENV.timeoutMs)?.value).toBe('10000');
+    const dep = manifests.find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: { terminationGracePeriodSeconds: number } } } };
+    expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBe(20);
+    const custom = synth({ drainDelaySeconds: 0, shutdownTimeoutSeconds: 30 }).manifests;
+    expect(envByName(custom).get(SHUTDOWN_ENV.drainDelayMs)?.value).toBe('0');
+    expect(() => synth({ drainDelaySeconds: -1 })).toThrow(/drainDelaySeconds/);
   });
 
   it('takes every env var the declaration marks secret from secretKeyRef of the named Secret, never inline', () => {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
-import { BreakerShutdownError, createRuntime, defineService, LEVEL, type BulwarkRuntime } from '@bulwark/runtime';
+import { BreakerShutdownError, createRuntime, defineService, LEVEL, SHUTDOWN_ENV, shutdownFromEnv, type BulwarkRuntime } from '@bulwark/runtime';
 import { LogCapture } from '../logging/capture';
 
 const decl = defineService({ name: 'lifecycle', routes: ['/slow', '/never'] });
@@ -119,5 +119,18 @@ describe('runtime lifecycle', () => {
     } finally {
       await runtime.stop();
     }
+  });
+});
+
+describe('shutdown settings from the environment', () => {
+  it('reads SHUTDOWN_DRAIN_DELAY_MS and SHUTDOWN_TIMEOUT_MS, defaulting to 0 and 10 s', () => {
+    expect(shutdownFromEnv({})).toEqual({ drainDelayMs: 0, timeoutMs: 10_000 });
+    expect(shutdownFromEnv({ [SHUTDOWN_ENV.drainDelayMs]: '5000', [SHUTDOWN_ENV.timeoutMs]: '20000' })).toEqual({ drainDelayMs: 5_000, timeoutMs: 20_000 });
+  });
+
+  it('an invalid value stops the runtime from being built, naming the variable and the range', () => {
+    expect(() => createRuntime(decl, { env: { SHUTDOWN_DRAIN_DELAY_MS: 'soon' }, logDestination: new LogCapture(), nodeMetrics: false })).toThrow(
+      'SHUTDOWN_DRAIN_DELAY_MS="soon" is not valid; use a whole number of milliseconds from 0 to 300000 (unset means 0)',
+    );
   });
 });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import { BreakerShutdownError, createRuntime, defineService, LEVEL, SHUTDOWN_ENV, shutdownFromEnv, type BulwarkRuntime } from '@bulwark/runtime';
 import { LogCapture } from '../logging/capture';
+import { freePort } from '../../support/ports';
 
 const decl = defineService({ name: 'lifecycle', routes: ['/slow', '/never'] });
 
@@ -132,5 +133,33 @@ describe('shutdown settings from the environment', () => {
     expect(() => createRuntime(decl, { env: { SHUTDOWN_DRAIN_DELAY_MS: 'soon' }, logDestination: new LogCapture(), nodeMetrics: false })).toThrow(
       'SHUTDOWN_DRAIN_DELAY_MS="soon" is not valid; use a whole number of milliseconds from 0 to 300000 (unset means 0)',
     );
+  });
+});
+
+describe('starting degraded when the declaration allows it', () => {
+  it('a critical dependency down at start: the service starts at its impact level and is not ready', async () => {
+    const closed = await freePort();
+    const degraded = defineService({
+      name: 'lifecycle',
+      dependencies: { db: { kind: 'postgres', critical: true, env: 'DATABASE_URL' } },
+      startup: { onCriticalFailure: 'degraded', checkTimeoutMs: 1_000, timeoutMs: 2_000 },
+    });
+    const exits: number[] = [];
+    const runtime = createRuntime(degraded, {
+      env: { DATABASE_URL: `postgres://app:pw-never-logged@127.0.0.1:${closed}/app` },
+      logDestination: new LogCapture(),
+      nodeMetrics: false,
+      exit: (code) => void exits.push(code),
+    });
+    runtime.postgres('db');
+    try {
+      const summary = await runtime.start();
+      expect(summary.status).toBe('unhealthy');
+      expect(exits).toEqual([]);
+      expect(runtime.degradation.levelName).toBe('EMERGENCY');
+      expect(runtime.readiness().ready).toBe(false);
+    } finally {
+      await runtime.stop();
+    }
   });
 });

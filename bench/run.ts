@@ -267,7 +267,7 @@ async function servicePhase(): Promise<void> {
   const { env } = await dependencies();
   // Run as the image runs it: one esbuild bundle on plain node (tsx alone would add ~35 MB of RSS).
   const bundle = await bundleLikeTheImage('bench/service/service.ts');
-  const service = new BenchChild(bundle.file, [], { ...bundle.env, BENCH_SERVICE_ENV: JSON.stringify(env) });
+  const service = new BenchChild(bundle.file, [], { ...bundle.env, BENCH_SERVICE_ENV: JSON.stringify(env) }, bundle.nodeFlags);
   const load = new BenchChild('http/load.ts');
   try {
     const { port } = await service.next<{ type: 'ready'; port: number }>('ready', 60_000);
@@ -329,7 +329,7 @@ async function servicePhase(): Promise<void> {
         unit: 'MB',
         baseline: null,
         target: { on: 'value', max: 150, source: 'issue: ≤ 150 MB (seed: 500 MB)' },
-        details: { runAs: 'node service.js (esbuild bundle, as service/Dockerfile)', atEndOfWindowMb: window.memoryMb },
+        details: { runAs: `${['node', ...bundle.nodeFlags, 'service.js'].join(' ')} (esbuild bundle, as service/Dockerfile)`, atEndOfWindowMb: window.memoryMb },
       }),
     );
     add(renderMeasurement('metrics.render_service', '/metrics render of the example service after the load', rendered, 3, 'issue: ≤ 3 ms'));

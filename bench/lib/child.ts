@@ -31,12 +31,13 @@ export class BenchChild {
 
   /**
    * `entry`: a TypeScript file under bench/ (run through tsx), or an absolute path to a bundled
-   * JavaScript file (run by plain node, as the service image runs its bundle).
+   * JavaScript file (run by plain node, as the service image runs its bundle). `nodeFlags` go
+   * to node before the entry (the image's flags: service/node-flags.json).
    */
-  constructor(entry: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}) {
+  constructor(entry: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []) {
     const bundled = isAbsolute(entry) && entry.endsWith('.js');
     this.process = fork(bundled ? entry : join(__dirname, '..', entry), [...args], {
-      execArgv: bundled ? [] : ['--import', 'tsx'],
+      execArgv: bundled ? [...nodeFlags] : [...nodeFlags, '--import', 'tsx'],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

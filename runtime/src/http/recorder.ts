@@ -20,7 +20,7 @@ interface MethodSeries {
   readonly requests: Map<number, { inc(): void }>;
   /** Level of the access-log line for a non-5xx answer (probes and scrapes: debug). */
   readonly level: 'info' | 'debug';
-  /** `,"method":…,"endpoint":…` of the preformatted access-log line (endpoint redacted once). */
+  /** `,"method":…,"endpoint":…` of the preformatted access-log line (both redacted once, as pino would). */
   readonly fieldsJson: string;
 }
 
@@ -103,7 +103,7 @@ export class RequestRecorder {
         duration: this.metrics.httpRequestDurationSeconds.labels(method, endpoint),
         requests: new Map(),
         level: isProbeEndpoint(endpoint) ? 'debug' : 'info',
-        fieldsJson: `,"method":${JSON.stringify(method)},"endpoint":${JSON.stringify(redact(endpoint))}`,
+        fieldsJson: `,"method":${JSON.stringify(redact(method))},"endpoint":${JSON.stringify(redact(endpoint))}`,
       };
       byMethod.set(method, series);
     }

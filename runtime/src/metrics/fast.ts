@@ -87,7 +87,7 @@ export function installFastCounterChildren(counter: Counter<string>): void {
     return {
       inc(value?: number): void {
         const entry = ref.live();
-        if (entry !== undefined && (value === undefined || (value >= 0 && value !== Number.POSITIVE_INFINITY))) {
+        if (entry !== undefined && (value === undefined || (typeof value === 'number' && value >= 0 && value !== Number.POSITIVE_INFINITY))) {
           entry.value += value ?? 1;
           return;
         }

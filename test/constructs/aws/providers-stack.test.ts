@@ -56,7 +56,8 @@ describe('service/Dockerfile and the image context', () => {
     expect(dockerfile).toMatch(/^RUN npm ci /m);
     const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(lastStage).toMatch(/^USER node$/m);
-    expect(lastStage).toMatch(/^CMD \["node", "service.js"\]$/m);
+    // Node flags between node and the bundle: service/node-flags.json (test/service/node-flags.test.ts).
+    expect(lastStage).toMatch(/^CMD \["node", (?:"--[^"]+", )*"service.js"\]$/m);
   });
 
   it('exposes the declared port', () => {

@@ -15,7 +15,7 @@
  * The throwaway servers, proxy, OpenAI stand-in, load generator and process stack are the test
  * suite's own (test/support, test/e2e): the demo runs exactly what the end-to-end suite runs.
  */
-import { createConnection } from 'node:net';
+import { portOpen } from '../test/support/ports';
 import { emitKeypressEvents } from 'node:readline';
 import { startLoad, type LoadGenerator } from '../test/support/load';
 import type { OpenAIServerMode } from '../test/support/openai-server';
@@ -50,17 +50,6 @@ function parseArgs(argv: readonly string[]): DemoOptions {
     }
   }
   return { durationSeconds };
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 interface HealthReport {

@@ -4,21 +4,10 @@
  * printed is closed afterwards).
  */
 import { spawn } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { portOpen } from '../support/ports';
 import { join } from 'node:path';
 
 jest.setTimeout(90_000);
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 it('npm run demo -- --duration 15: status lines at OPTIMAL, exit 0, nothing left running', async () => {
   const child = spawn('npx', ['tsx', 'bin/demo.ts', '--duration', '15'], {

@@ -5,11 +5,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, waitFor } from './ports';
+import { freePort, portOpen, waitFor } from './ports';
 
 /** True once PostgreSQL accepts queries (after a crash it opens its port before recovery ends). */
 async function acceptsQueries(url: string): Promise<boolean> {
@@ -23,17 +22,6 @@ async function acceptsQueries(url: string): Promise<boolean> {
   } finally {
     await c.end().catch(() => undefined);
   }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export interface ThrowawayServer {

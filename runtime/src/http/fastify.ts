@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { acceptCorrelationId, newRequestId, runWithContext, type RequestContext } from '../logging/context';
+import { newRequestContext, runWithContext, type RequestContext } from '../logging/context';
 import { UNMATCHED_ENDPOINT } from '../metrics/catalog';
 import type { RuntimeMetrics } from '../metrics/registry';
 import {
@@ -85,7 +85,7 @@ export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fas
   };
 
   fastify.addHook('onRequest', (request, reply, next) => {
-    const ctx: RequestContext = { correlationId: acceptCorrelationId(request.headers[CORRELATION_HEADER]), requestId: newRequestId() };
+    const ctx = newRequestContext(request.headers[CORRELATION_HEADER]);
     (request as WithTracking)[TRACKED] = { ctx, startMs: performance.now(), recorded: false };
     reply.header(CORRELATION_HEADER, ctx.correlationId);
     recorder.begin();

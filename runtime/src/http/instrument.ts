@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { acceptCorrelationId, newRequestId, runWithContext, type RequestContext } from '../logging/context';
+import { newRequestContext, runWithContext, type RequestContext } from '../logging/context';
 import type { RuntimeMetrics } from '../metrics/registry';
 import { HEALTH_ROUTES } from './health';
 import { CORRELATION_HEADER } from './paths';
@@ -94,7 +94,7 @@ export function instrumentHandler(handler: NodeHandler, options: InstrumentOptio
   const instrumentation = new Instrumentation(handler, options.logger, options.metrics, options.routes);
   return (req, res) => {
     const startMs = performance.now();
-    const ctx: RequestContext = { correlationId: acceptCorrelationId(req.headers[CORRELATION_HEADER]), requestId: newRequestId() };
+    const ctx = newRequestContext(req.headers[CORRELATION_HEADER]);
     res.setHeader(CORRELATION_HEADER, ctx.correlationId);
     (res as TrackedResponse)[IN_FLIGHT] = new InFlightRequest(instrumentation, req, ctx, startMs);
     instrumentation.recorder.begin();

@@ -67,15 +67,19 @@ export function createRouteMatcher(templates: readonly string[]): RouteMatcher {
   const pick = (endpoints: Map<string, string> | undefined, method: string): string | undefined =>
     endpoints === undefined || endpoints.size === 0 ? undefined : (endpoints.get(method) ?? endpoints.get(ANY_METHOD));
 
-  const walk = (node: Node, segments: string[], i: number, method: string): string | undefined => {
-    if (i === segments.length) return pick(node.endpoints, method);
-    const segment = segments[i]!;
+  // Walks the segments of path[start, end) (as segmentsOf would split it) without building an
+  // array: each segment is sliced as it is reached. start > end: no segment left.
+  const walk = (node: Node, path: string, start: number, end: number, method: string): string | undefined => {
+    if (start > end) return pick(node.endpoints, method);
+    let slash = path.indexOf('/', start);
+    if (slash === -1 || slash > end) slash = end;
+    const segment = path.slice(start, slash);
     const next = node.statics.get(segment);
     if (next) {
-      const found = walk(next, segments, i + 1, method);
+      const found = walk(next, path, slash + 1, end, method);
       if (found !== undefined) return found;
     }
-    if (node.param && segment !== '') return walk(node.param, segments, i + 1, method);
+    if (node.param && segment !== '') return walk(node.param, path, slash + 1, end, method);
     return undefined;
   };
 
@@ -88,6 +92,8 @@ export function createRouteMatcher(templates: readonly string[]): RouteMatcher {
     const direct = pick(staticPaths.get(path), method);
     if (direct !== undefined) return direct;
     if (path.charCodeAt(0) !== 47 /* '/' */) return UNMATCHED_ENDPOINT;
-    return walk(root, segmentsOf(path), 0, method) ?? UNMATCHED_ENDPOINT;
+    // segmentsOf ignores one trailing slash (after the one removed above).
+    const end = path.charCodeAt(path.length - 1) === 47 /* '/' */ ? path.length - 1 : path.length;
+    return walk(root, path, 1, end, method) ?? UNMATCHED_ENDPOINT;
   };
 }

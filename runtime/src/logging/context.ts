@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** What every log line written while handling one request carries. */
 export interface RequestContext {
@@ -35,17 +35,36 @@ export function currentContext(): RequestContext | undefined {
 // Letters, digits and . _ : - only: no spaces, quotes or newlines that could forge log content.
 const SANE_CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/**
- * The correlation id to use for an incoming request: the caller's `X-Correlation-ID` when it is a
- * sane token, otherwise a new UUID. A repeated header (array) is only accepted when it has one value.
- */
-export function acceptCorrelationId(header: string | string[] | undefined): string {
+/** The caller's correlation id when it is a sane token (a repeated header only with one value), else undefined. */
+export function saneCorrelationId(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? (header.length === 1 ? header[0] : undefined) : header;
-  if (value !== undefined && value.length <= 128 && SANE_CORRELATION_ID.test(value)) return value;
-  return randomUUID();
+  return value !== undefined && value.length <= 128 && SANE_CORRELATION_ID.test(value) ? value : undefined;
 }
 
-/** A new request id (always generated, never taken from the caller). */
+/**
+ * The correlation id to use for an incoming request: the caller's `X-Correlation-ID` when it is a
+ * sane token, otherwise a new id (see newRequestId).
+ */
+export function acceptCorrelationId(header: string | string[] | undefined): string {
+  return saneCorrelationId(header) ?? newRequestId();
+}
+
+// Request ids: a random per-process prefix (64 bits, unguessable) and a counter, which makes them
+// unique per process without a random UUID per request (~0.15 µs each). Uses only hex digits,
+// '-' and base-36 digits, so the id is itself a sane correlation id for the next hop.
+const REQUEST_ID_PREFIX = `${randomBytes(8).toString('hex')}-`;
+let requestCounter = 0;
+
+/** A new request id (always generated, never taken from the caller): unique within this process. */
 export function newRequestId(): string {
-  return randomUUID();
+  return REQUEST_ID_PREFIX + (++requestCounter).toString(36);
+}
+
+/**
+ * The context of a new incoming request: a new request id, and the caller's correlation id when
+ * sane; otherwise this request starts the unit of work and its request id is the correlation id.
+ */
+export function newRequestContext(correlationHeader: string | string[] | undefined): RequestContext {
+  const requestId = newRequestId();
+  return { correlationId: saneCorrelationId(correlationHeader) ?? requestId, requestId };
 }

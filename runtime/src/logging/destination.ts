@@ -43,18 +43,24 @@ const MAX_WRITE = 16 * 1024;
 
 interface SonicInternals {
   _len?: unknown;
+  _hwm?: unknown;
   minLength: number;
   destroyed?: boolean;
   write(data: string | Buffer): boolean;
-  flush(): void;
+  flush(cb?: (err?: Error | null) => void): void;
+  flushSync(): void;
+  end(): void;
 }
 
 /**
- * Buffered mode: lines are kept as Buffers (sonic-boom's string mode measures the whole pending
- * string again on every line), and a one-shot timer, armed when a line is buffered and nothing is
- * being written, bounds how long a line waits. No timer runs while nothing is buffered.
+ * Buffered mode: lines are appended to one string, which is turned into a Buffer and handed to
+ * sonic-boom once it holds `bufferBytes` (one conversion per write instead of one per line;
+ * sonic-boom's own string mode measures the whole pending string again on every line). flush,
+ * flushSync and end hand the held text over first, so flushLogs(), the exit hook and pino's
+ * synchronous flush after a `fatal` line write it too. A one-shot timer, armed when a line is held
+ * and nothing is being written, bounds how long a line waits. No timer runs while nothing is held.
  */
-function bufferLines(destination: LogDestination, flushIntervalMs: number): void {
+function bufferLines(destination: LogDestination, bufferBytes: number, flushIntervalMs: number): void {
   const sonic = destination as unknown as SonicInternals;
   const writeBuffer = sonic.write.bind(sonic);
   if (typeof sonic._len !== 'number') {
@@ -63,7 +69,19 @@ function bufferLines(destination: LogDestination, flushIntervalMs: number): void
     sonic.write = (data) => writeBuffer(typeof data === 'string' ? Buffer.from(data) : data);
     return;
   }
-  const pending = (): boolean => (sonic._len as number) > 0 && !sonic.destroyed;
+  const flush = sonic.flush.bind(sonic);
+  const flushSync = sonic.flushSync.bind(sonic);
+  const end = sonic.end.bind(sonic);
+  const highWaterMark = typeof sonic._hwm === 'number' ? sonic._hwm : bufferBytes;
+  // String length counts UTF-16 units, not bytes: the batch is bufferBytes characters, at most
+  // 3 × bufferBytes bytes, still below the largest single write (maxWrite, 4 × bufferBytes).
+  let held = '';
+  const handOver = (): boolean => {
+    const text = held;
+    held = '';
+    return writeBuffer(Buffer.from(text));
+  };
+  const pending = (): boolean => (held.length > 0 || (sonic._len as number) > 0) && !sonic.destroyed;
   let timer: NodeJS.Timeout | undefined;
   const flushNow = (): void => {
     timer = undefined;
@@ -76,9 +94,29 @@ function bufferLines(destination: LogDestination, flushIntervalMs: number): void
     }
   };
   sonic.write = (data) => {
-    const ok = writeBuffer(typeof data === 'string' ? Buffer.from(data) : data);
+    if (sonic.destroyed) return writeBuffer(Buffer.from(data)); // sonic-boom throws its own error
+    let ok: boolean;
+    if (typeof data === 'string') {
+      held += data;
+      ok = held.length >= bufferBytes ? handOver() : (sonic._len as number) + held.length < highWaterMark;
+    } else {
+      if (held.length > 0) handOver(); // keep the order of lines
+      ok = writeBuffer(data);
+    }
     arm();
     return ok;
+  };
+  sonic.flush = (cb) => {
+    if (held.length > 0 && !sonic.destroyed) handOver();
+    flush(cb);
+  };
+  sonic.flushSync = () => {
+    if (held.length > 0 && !sonic.destroyed) handOver();
+    flushSync();
+  };
+  sonic.end = () => {
+    if (held.length > 0 && !sonic.destroyed) handOver();
+    end();
   };
   // A write that ends with less than bufferBytes left stops there: make sure the rest goes out too.
   destination.on('drain', arm);
@@ -99,7 +137,7 @@ export function createLogDestination(target: number | string = 1, options: LogDe
     bufferBytes > 0
       ? pino.destination({ fd, sync: false, minLength: bufferBytes, maxWrite: Math.max(MAX_WRITE, 4 * bufferBytes), contentMode: 'buffer' })
       : pino.destination({ fd, sync: false, minLength: 0 });
-  if (bufferBytes > 0) bufferLines(destination, options.flushIntervalMs ?? 1000);
+  if (bufferBytes > 0) bufferLines(destination, bufferBytes, options.flushIntervalMs ?? 1000);
   liveDestinations.add(destination);
   destination.once('close', () => liveDestinations.delete(destination));
   installExitHook();

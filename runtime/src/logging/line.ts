@@ -74,7 +74,13 @@ export function preformattedLineWriter(logger: Logger): PreformattedLineWriter |
       if (num === undefined || !logger.isLevelEnabled(level)) return;
       countLine(num);
       const prefix = l[S.msgPrefixSym];
-      const ids = ctx ? `,"correlation_id":${JSON.stringify(ctx.correlationId)},"request_id":${JSON.stringify(ctx.requestId)}` : '';
+      let ids = '';
+      if (ctx) {
+        // A request that arrived without a correlation id uses its request id for both.
+        const requestId = JSON.stringify(ctx.requestId);
+        const correlationId = ctx.correlationId === ctx.requestId ? requestId : JSON.stringify(ctx.correlationId);
+        ids = `,"correlation_id":${correlationId},"request_id":${requestId}`;
+      }
       const line =
         (l[S.lsCacheSym] as Record<number, string>)[num]! +
         (l[S.timeSym] as (this: unknown) => string).call(logger) +

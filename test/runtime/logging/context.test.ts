@@ -1,6 +1,7 @@
-import { acceptCorrelationId, currentContext, enterContext, newRequestId, runWithContext } from '@bulwark/runtime';
+import { acceptCorrelationId, currentContext, enterContext, newRequestContext, newRequestId, runWithContext } from '@bulwark/runtime';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** A generated id: 64-bit random per-process prefix (hex), '-', a per-process counter (base 36). */
+const GENERATED_ID = /^[0-9a-f]{16}-[0-9a-z]+$/;
 
 describe('acceptCorrelationId', () => {
   it('keeps a sane incoming id', () => {
@@ -8,12 +9,35 @@ describe('acceptCorrelationId', () => {
     expect(acceptCorrelationId(['only-one'])).toBe('only-one');
   });
 
-  it('replaces a missing, injected, huge or repeated id with a new UUID', () => {
+  it('replaces a missing, injected, huge or repeated id with a new generated id', () => {
     for (const bad of [undefined, '', 'abc\n{"level":"fatal"}', 'a'.repeat(10 * 1024), 'has space', 'quote"d', ['a', 'b']]) {
       const id = acceptCorrelationId(bad);
-      expect(id).toMatch(UUID);
+      expect(id).toMatch(GENERATED_ID);
     }
     expect(acceptCorrelationId(undefined)).not.toBe(acceptCorrelationId(undefined));
+  });
+});
+
+describe('newRequestId / newRequestContext', () => {
+  it('generates ids that are unique, share one random prefix, and are themselves sane correlation ids', () => {
+    const ids = Array.from({ length: 10_000 }, () => newRequestId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(GENERATED_ID);
+    expect(new Set(ids.map((id) => id.slice(0, 16))).size).toBe(1);
+    expect(acceptCorrelationId(ids[0])).toBe(ids[0]);
+  });
+
+  it('keeps a sane incoming correlation id; without one, the request id is the correlation id', () => {
+    const upstream = newRequestContext('upstream-abc.123');
+    expect(upstream.correlationId).toBe('upstream-abc.123');
+    expect(upstream.requestId).toMatch(GENERATED_ID);
+
+    for (const bad of [undefined, 'quote"d', ['a', 'b']]) {
+      const ctx = newRequestContext(bad);
+      expect(ctx.requestId).toMatch(GENERATED_ID);
+      expect(ctx.correlationId).toBe(ctx.requestId);
+    }
+    expect(newRequestContext(undefined).requestId).not.toBe(newRequestContext(undefined).requestId);
   });
 });
 

@@ -175,3 +175,58 @@ describe('flushLogs', () => {
     }
   });
 });
+
+describe('buffered destination (bufferBytes)', () => {
+  const withBufferedFile = async (
+    options: { bufferBytes: number; flushIntervalMs: number },
+    body: (log: ReturnType<typeof createLogger>, lines: () => string[]) => Promise<void>,
+  ): Promise<void> => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-log-'));
+    const file = join(dir, 'buffered.log');
+    const destination = createLogDestination(file, options);
+    const lines = () => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+    try {
+      await body(createLogger({ service: 's', structured: true, destination }), lines);
+      // end() writes what is still held before closing.
+      createLogger({ service: 's', structured: true, destination }).info('held until end');
+      await new Promise((resolve) => {
+        destination.once('close', resolve);
+        destination.end();
+      });
+      expect(lines().at(-1)).toContain('held until end');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('holds lines below bufferBytes until flushLogs, then writes them all in order', async () => {
+    await withBufferedFile({ bufferBytes: 64 * 1024, flushIntervalMs: 60_000 }, async (log, lines) => {
+      for (let i = 0; i < 20; i++) log.info({ i }, 'small');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(lines()).toEqual([]);
+      flushLogs(log);
+      expect(lines().map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    });
+  });
+
+  it('writes once bufferBytes are held, and a lone line after flushIntervalMs, without flushLogs', async () => {
+    await withBufferedFile({ bufferBytes: 4096, flushIntervalMs: 60_000 }, async (log, lines) => {
+      for (let i = 0; i < 200; i++) log.info({ i }, 'filler line to pass the buffer size');
+      await waitFor(() => lines().length >= 100, 2000, 'a full buffer written');
+      expect(lines().length).toBeLessThan(200); // the tail is still held (timer far away)
+    });
+    await withBufferedFile({ bufferBytes: 64 * 1024, flushIntervalMs: 20 }, async (log, lines) => {
+      log.info('lonely');
+      await waitFor(() => lines().length === 1, 2000, 'the timer flush');
+      expect(lines()[0]).toContain('lonely');
+    });
+  });
+
+  it('writes a fatal line, and everything held before it, synchronously', async () => {
+    await withBufferedFile({ bufferBytes: 64 * 1024, flushIntervalMs: 60_000 }, async (log, lines) => {
+      log.info('before');
+      log.fatal('going down');
+      expect(lines().map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['before', 'going down']);
+    });
+  });
+});

@@ -34,7 +34,7 @@ for (const p of only) if (!(PHASES as readonly string[]).includes(p)) throw new 
 /** Load settings: fixed connections and duration, after a warm-up; A/B rounds. */
 const LOAD = quick
   ? { connections: 10, warmupMs: 1_000, durationMs: 3_000, rounds: 2, fastifyRounds: 1 }
-  : { connections: 10, warmupMs: 2_000, durationMs: 10_000, rounds: 3, fastifyRounds: 2 };
+  : { connections: 10, warmupMs: 2_000, durationMs: 10_000, rounds: 5, fastifyRounds: 2 };
 const MICRO = quick ? { breakerCalls: 50_000, logLines: 50_000, rounds: 3, renders: 10 } : { breakerCalls: 200_000, logLines: 200_000, rounds: 7, renders: 30 };
 /** Every bench request asks for a different provider id, as real traffic does (no cache of a single path). */
 const BENCH_PATHS = Array.from({ length: 100_000 }, (_, i) => `/providers/${i + 1}`);

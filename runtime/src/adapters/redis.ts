@@ -136,7 +136,12 @@ class RedisAdapterImpl implements RedisAdapter {
   }
 
   run<T>(operation: string, fn: (client: Redis) => Promise<T>): Promise<T> {
-    const m = this.metricsFor(operation);
+    let m: OperationMetrics;
+    try {
+      m = this.metricsFor(operation);
+    } catch (err) {
+      return Promise.reject(err); // an invalid operation label rejects like every other failure, never throws
+    }
     return this.execute(operation, m, fn);
   }
 

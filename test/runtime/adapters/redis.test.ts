@@ -40,7 +40,7 @@ it('runs commands through the breaker and counts operations and latency by comma
   expect(await metricValue(metrics, METRICS.redisOperationsTotal.name, { [LABEL.operation]: 'hset' })).toBe(1);
   const hist = await metrics.redisOperationDurationSeconds.get();
   expect(hist.values.find((v) => v.metricName?.endsWith('_count') && v.labels.operation === 'set')?.value).toBe(1);
-  expect(() => adapter.run('GET user:42', (c) => c.get('x'))).toThrow(/not a valid metric label/);
+  await expect(adapter.run('GET user:42', (c) => c.get('x'))).rejects.toThrow(/not a valid metric label/);
 });
 
 it('a WRONGTYPE reply is the caller error: passed through, not counted against the breaker', async () => {
@@ -95,4 +95,10 @@ it('never logs the password of the redis URL', async () => {
     withPassword.client.disconnect();
     await adapter.client.config('SET', 'requirepass', '');
   }
+});
+
+it('an unbounded operation label is refused as a rejection naming it, like every other failure', async () => {
+  const call = adapter.run('GET user:42', (c) => c.get('x'));
+  expect(call).toBeInstanceOf(Promise);
+  await expect(call).rejects.toThrow(/GET user:42/);
 });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Breaker } from '../breakers/breaker';
 import { LABEL } from '../metrics/catalog';
 import {

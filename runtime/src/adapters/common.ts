@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Breaker } from '../breakers/breaker';
 import { BreakerOpenError, BreakerTimeoutError } from '../breakers/errors';

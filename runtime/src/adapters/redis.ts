@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Redis, RedisOptions } from 'ioredis';
 import { loadPeer } from './peer';
 import type { Breaker } from '../breakers/breaker';

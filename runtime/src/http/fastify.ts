@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { newRequestContext, runWithContext, type RequestContext } from '../logging/context';

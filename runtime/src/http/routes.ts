@@ -5,6 +5,8 @@ export type RouteMatcher = (method: string, rawPath: string) => string;
 
 interface Node {
   readonly statics: Map<string, Node>;
+  /** The same children as a list: a request's segments are compared in place, never sliced or hashed. */
+  readonly staticList: Array<readonly [string, Node]>;
   param?: Node;
   /** Templates ending here: by method (upper case), or for any method under '*'. */
   readonly endpoints: Map<string, string>;
@@ -14,7 +16,7 @@ const ANY_METHOD = '*';
 const TEMPLATE = /^(?:([A-Z]+) )?(\/\S*)$/;
 
 function newNode(): Node {
-  return { statics: new Map(), endpoints: new Map() };
+  return { statics: new Map(), staticList: [], endpoints: new Map() };
 }
 
 function segmentsOf(path: string): string[] {
@@ -34,6 +36,9 @@ function segmentsOf(path: string): string[] {
 export function createRouteMatcher(templates: readonly string[]): RouteMatcher {
   const root = newNode();
   const staticPaths = new Map<string, Map<string, string>>();
+  // Lengths of the static paths: most request paths (with ids in them) skip the map lookup, which
+  // would hash each new path string.
+  const staticLengths = new Set<number>();
   for (const template of templates) {
     const m = TEMPLATE.exec(template);
     if (!m) {
@@ -51,7 +56,10 @@ export function createRouteMatcher(templates: readonly string[]): RouteMatcher {
         node = node.param ??= newNode();
       } else {
         let next = node.statics.get(segment);
-        if (!next) node.statics.set(segment, (next = newNode()));
+        if (!next) {
+          node.statics.set(segment, (next = newNode()));
+          node.staticList.push([segment, next]);
+        }
         node = next;
       }
     }
@@ -60,6 +68,7 @@ export function createRouteMatcher(templates: readonly string[]): RouteMatcher {
       const key = segments.length === 0 ? '/' : `/${segments.join('/')}`;
       let byMethod = staticPaths.get(key);
       if (!byMethod) staticPaths.set(key, (byMethod = new Map()));
+      staticLengths.add(key.length);
       if (!byMethod.has(method)) byMethod.set(method, path);
     }
   }
@@ -68,18 +77,23 @@ export function createRouteMatcher(templates: readonly string[]): RouteMatcher {
     endpoints === undefined || endpoints.size === 0 ? undefined : (endpoints.get(method) ?? endpoints.get(ANY_METHOD));
 
   // Walks the segments of path[start, end) (as segmentsOf would split it) without building an
-  // array: each segment is sliced as it is reached. start > end: no segment left.
+  // array or slicing: each segment is compared in place. start > end: no segment left.
   const walk = (node: Node, path: string, start: number, end: number, method: string): string | undefined => {
     if (start > end) return pick(node.endpoints, method);
     let slash = path.indexOf('/', start);
     if (slash === -1 || slash > end) slash = end;
-    const segment = path.slice(start, slash);
-    const next = node.statics.get(segment);
-    if (next) {
-      const found = walk(next, path, slash + 1, end, method);
-      if (found !== undefined) return found;
+    const length = slash - start;
+    const statics = node.staticList;
+    for (let i = 0; i < statics.length; i++) {
+      const child = statics[i]!;
+      const segment = child[0];
+      if (segment.length === length && path.startsWith(segment, start)) {
+        const found = walk(child[1], path, slash + 1, end, method);
+        if (found !== undefined) return found;
+        break;
+      }
     }
-    if (node.param && segment !== '') return walk(node.param, path, slash + 1, end, method);
+    if (node.param && length > 0) return walk(node.param, path, slash + 1, end, method);
     return undefined;
   };
 
@@ -89,8 +103,10 @@ export function createRouteMatcher(templates: readonly string[]): RouteMatcher {
     const hash = path.indexOf('#');
     if (hash !== -1) path = path.slice(0, hash);
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-    const direct = pick(staticPaths.get(path), method);
-    if (direct !== undefined) return direct;
+    if (staticLengths.has(path.length)) {
+      const direct = pick(staticPaths.get(path), method);
+      if (direct !== undefined) return direct;
+    }
     if (path.charCodeAt(0) !== 47 /* '/' */) return UNMATCHED_ENDPOINT;
     // segmentsOf ignores one trailing slash (after the one removed above).
     const end = path.charCodeAt(path.length - 1) === 47 /* '/' */ ? path.length - 1 : path.length;

@@ -61,10 +61,25 @@ export function newRequestId(): string {
 }
 
 /**
+ * A context made by newRequestContext: both ids are known to be sane tokens (no character JSON
+ * would escape), so the JSON of the two log fields is built once, without JSON.stringify.
+ */
+export class IncomingRequestContext implements RequestContext {
+  /** `,"correlation_id":"…","request_id":"…"` as written on each of the request's log lines. */
+  readonly idsJson: string;
+  constructor(
+    readonly correlationId: string,
+    readonly requestId: string,
+  ) {
+    this.idsJson = `,"correlation_id":"${correlationId}","request_id":"${requestId}"`;
+  }
+}
+
+/**
  * The context of a new incoming request: a new request id, and the caller's correlation id when
  * sane; otherwise this request starts the unit of work and its request id is the correlation id.
  */
 export function newRequestContext(correlationHeader: string | string[] | undefined): RequestContext {
   const requestId = newRequestId();
-  return { correlationId: saneCorrelationId(correlationHeader) ?? requestId, requestId };
+  return new IncomingRequestContext(saneCorrelationId(correlationHeader) ?? requestId, requestId);
 }

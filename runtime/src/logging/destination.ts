@@ -21,9 +21,9 @@ function installExitHook(): void {
 
 export interface LogDestinationOptions {
   /**
-   * Hold lines until this many bytes are buffered, then write them together (far fewer write
-   * calls under load); lines never wait longer than `flushIntervalMs`.
-   * @default 0: write as soon as no write is in flight.
+   * Hold lines until this many bytes are buffered, then write them together, synchronously (far
+   * fewer write calls under load); lines never wait longer than `flushIntervalMs`.
+   * @default 0: no batching; each line is written asynchronously as soon as no write is in flight.
    */
   readonly bufferBytes?: number;
   /** With `bufferBytes`, the longest a line waits before it is written. @default 1000 */
@@ -31,20 +31,17 @@ export interface LogDestinationOptions {
 }
 
 /**
- * The buffering of the runtime's default (stdout) destination: 16 KB writes, no line held longer
- * than 50 ms. Each asynchronous write hands its buffer to libuv's thread pool, which costs several
- * microseconds of CPU; under load, one handoff per ~60 access-log lines instead of one per line or
- * two is most of what makes the access log cheap (bench/README.md).
+ * The buffering of the runtime's default (stdout) destination: lines are collected into 16 KB
+ * writes, and no line is held longer than 50 ms. One write(2) per ~60 access-log lines instead of
+ * one per line is most of what makes the access log cheap (bench/README.md).
  */
 export const DEFAULT_LOG_BUFFERING: Required<LogDestinationOptions> = { bufferBytes: 16 * 1024, flushIntervalMs: 50 };
 
-/** sonic-boom's default largest single write; it must stay above the buffer size. */
+/** sonic-boom's default largest single write; it must stay above any chunk handed to it. */
 const MAX_WRITE = 16 * 1024;
 
 interface SonicInternals {
   _len?: unknown;
-  _hwm?: unknown;
-  minLength: number;
   destroyed?: boolean;
   write(data: string | Buffer): boolean;
   flush(cb?: (err?: Error | null) => void): void;
@@ -53,80 +50,84 @@ interface SonicInternals {
 }
 
 /**
- * Buffered mode: lines are appended to one string, which is turned into a Buffer and handed to
- * sonic-boom once it holds `bufferBytes` (one conversion per write instead of one per line;
- * sonic-boom's own string mode measures the whole pending string again on every line). flush,
- * flushSync and end hand the held text over first, so flushLogs(), the exit hook and pino's
- * synchronous flush after a `fatal` line write it too. A one-shot timer, armed when a line is held
- * and nothing is being written, bounds how long a line waits. No timer runs while nothing is held.
+ * Buffered mode: each line is encoded straight into a chunk (one UTF-8 copy per line; building one
+ * long string and converting it at the end costs several times more), and the chunk is handed to
+ * sonic-boom, which writes it synchronously, once it holds `bufferBytes`. Synchronous because the
+ * writes are already batched: one write(2) of 16 KB costs far less CPU than handing each batch to
+ * libuv's thread pool, and it is what Node.js itself does for stdout on pipes and files. flush,
+ * flushSync and end hand the held bytes over first, so flushLogs(), the exit hook and pino's
+ * synchronous flush after a `fatal` line write them too. A one-shot timer, armed when a line is
+ * held, bounds how long it waits; no timer runs while nothing is held.
  */
 function bufferLines(destination: LogDestination, bufferBytes: number, flushIntervalMs: number): void {
   const sonic = destination as unknown as SonicInternals;
   const writeBuffer = sonic.write.bind(sonic);
   if (typeof sonic._len !== 'number') {
-    // Not the sonic-boom this was written for: no way to know what is pending, so don't hold lines.
-    sonic.minLength = 0;
+    // Not the sonic-boom this was written for: no way to know what it holds, so don't hold lines.
     sonic.write = (data) => writeBuffer(typeof data === 'string' ? Buffer.from(data) : data);
     return;
   }
   const flush = sonic.flush.bind(sonic);
   const flushSync = sonic.flushSync.bind(sonic);
   const end = sonic.end.bind(sonic);
-  const highWaterMark = typeof sonic._hwm === 'number' ? sonic._hwm : bufferBytes;
-  // String length counts UTF-16 units, not bytes: the batch is bufferBytes characters, at most
-  // 3 × bufferBytes bytes, still below the largest single write (maxWrite, 4 × bufferBytes).
-  let held = '';
+  // A UTF-16 unit takes at most 3 UTF-8 bytes: with room for 4 × bufferBytes, any line shorter
+  // than bufferBytes fits once the chunk is below bufferBytes.
+  const capacity = 4 * bufferBytes;
+  let chunk = Buffer.allocUnsafe(capacity);
+  let used = 0;
   const handOver = (): boolean => {
-    const text = held;
-    held = '';
-    return writeBuffer(Buffer.from(text));
+    if (used === 0) return true;
+    const full = chunk.subarray(0, used);
+    used = 0;
+    const ok = writeBuffer(full);
+    // Written already (the usual case): the chunk can be refilled. Otherwise sonic-boom still
+    // holds part of it, so start a new one.
+    if ((sonic._len as number) !== 0) chunk = Buffer.allocUnsafe(capacity);
+    return ok;
   };
-  const pending = (): boolean => (held.length > 0 || (sonic._len as number) > 0) && !sonic.destroyed;
   let timer: NodeJS.Timeout | undefined;
   const flushNow = (): void => {
     timer = undefined;
-    if (pending()) sonic.flush();
+    if (used > 0 && !sonic.destroyed) sonic.flush();
   };
-  const arm = (): void => {
-    if (timer === undefined && pending()) {
+  sonic.write = (data) => {
+    if (sonic.destroyed) return writeBuffer(typeof data === 'string' ? Buffer.from(data) : data); // sonic-boom throws its own error
+    if (typeof data !== 'string') {
+      handOver(); // keep the order of lines
+      return writeBuffer(data);
+    }
+    if (used + 3 * data.length > capacity) {
+      handOver();
+      if (3 * data.length > capacity) return writeBuffer(Buffer.from(data));
+    }
+    used += chunk.write(data, used);
+    if (used >= bufferBytes) return handOver();
+    if (timer === undefined) {
       timer = setTimeout(flushNow, flushIntervalMs);
       timer.unref(); // an exiting process flushes synchronously (flushLogs on 'exit')
     }
-  };
-  sonic.write = (data) => {
-    if (sonic.destroyed) return writeBuffer(Buffer.from(data)); // sonic-boom throws its own error
-    let ok: boolean;
-    if (typeof data === 'string') {
-      held += data;
-      ok = held.length >= bufferBytes ? handOver() : (sonic._len as number) + held.length < highWaterMark;
-    } else {
-      if (held.length > 0) handOver(); // keep the order of lines
-      ok = writeBuffer(data);
-    }
-    arm();
-    return ok;
+    return true;
   };
   sonic.flush = (cb) => {
-    if (held.length > 0 && !sonic.destroyed) handOver();
+    if (!sonic.destroyed) handOver();
     flush(cb);
   };
   sonic.flushSync = () => {
-    if (held.length > 0 && !sonic.destroyed) handOver();
+    if (!sonic.destroyed) handOver();
     flushSync();
   };
   sonic.end = () => {
-    if (held.length > 0 && !sonic.destroyed) handOver();
+    if (!sonic.destroyed) handOver();
     end();
   };
-  // A write that ends with less than bufferBytes left stops there: make sure the rest goes out too.
-  destination.on('drain', arm);
   destination.once('close', () => clearTimeout(timer));
 }
 
 /**
- * An asynchronous, buffered destination (cheaper than a synchronous write per line: lines logged
- * while a write is in flight go out together in the next one). What is still buffered is written
- * by `flushLogs()`, which runs on process exit, and pino flushes after every `fatal` line.
+ * A pino destination. With `bufferBytes`: lines are batched and each batch written synchronously
+ * (see DEFAULT_LOG_BUFFERING). Without: asynchronous, lines logged while a write is in flight go
+ * out together in the next one. What is still buffered is written by `flushLogs()`, which runs on
+ * process exit, and pino flushes after every `fatal` line.
  * `target`: a file descriptor (default 1, stdout) or a file path, opened synchronously for
  * appending so that a flush never finds it unopened.
  */
@@ -135,7 +136,7 @@ export function createLogDestination(target: number | string = 1, options: LogDe
   const bufferBytes = options.bufferBytes ?? 0;
   const destination =
     bufferBytes > 0
-      ? pino.destination({ fd, sync: false, minLength: bufferBytes, maxWrite: Math.max(MAX_WRITE, 4 * bufferBytes), contentMode: 'buffer' })
+      ? pino.destination({ fd, sync: true, minLength: 0, maxWrite: Math.max(MAX_WRITE, 4 * bufferBytes), contentMode: 'buffer' })
       : pino.destination({ fd, sync: false, minLength: 0 });
   if (bufferBytes > 0) bufferLines(destination, bufferBytes, options.flushIntervalMs ?? 1000);
   liveDestinations.add(destination);

@@ -1,16 +1,26 @@
 import pino, { type Logger } from 'pino';
-import type { RequestContext } from './context';
+import { IncomingRequestContext, type RequestContext } from './context';
 import type { StringRedactor } from './redaction';
 
 /** What createLogger records on its loggers, so that lines of a known shape can skip pino's generic path. */
 export interface LoggerInternals {
-  /** The logger's string redactor (declared secrets, URL credentials, tokens). */
+  /** The logger's string redactor (declared secrets, URL credentials, tokens), cached for repeating strings. */
   readonly redact: StringRedactor;
+  /** The same redaction without the cache, for strings that rarely repeat (request paths). */
+  readonly redactUncached: StringRedactor;
   /** Counts one line at a pino level number (`log_lines_total`). */
   readonly countLine: (levelNumber: number) => void;
 }
 
 const INTERNALS = Symbol('bulwark.loggerInternals');
+
+// Printable ASCII but '"' and '\\': JSON writes such a string as is, between quotes.
+const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify for a string, without its cost for the usual case of a plain one (a request path). */
+export function jsonString(text: string): string {
+  return JSON_PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
 
 type Internal = Record<symbol, unknown>;
 
@@ -28,6 +38,8 @@ export function markLogger(logger: Logger, internals: LoggerInternals): void {
 export interface PreformattedLineWriter {
   /** Redacts a string value exactly as the logger redacts every string it writes. */
   redact(text: string): string;
+  /** The same as `redact`, for strings that rarely repeat (request paths): skips the cache lookup. */
+  redactUncached(text: string): string;
   isLevelEnabled(level: string): boolean;
   /**
    * Writes the line `logger[level]({correlation_id, request_id, ...fields}, msg)` would write.
@@ -56,7 +68,7 @@ export function preformattedLineWriter(logger: Logger): PreformattedLineWriter |
   const stream = l[S.streamSym] as (Stream & Internal) | undefined;
   if (!stream || typeof stream.write !== 'function' || stream[S.needsMetadataGsym] === true || l[S.nestedKeySym]) return undefined;
   const levels = logger.levels.values;
-  const { redact, countLine } = internals;
+  const { redact, redactUncached, countLine } = internals;
   const messages = new Map<string, string>();
   const messageJson = (msg: string): string => {
     let json = messages.get(msg);
@@ -68,6 +80,7 @@ export function preformattedLineWriter(logger: Logger): PreformattedLineWriter |
   };
   return {
     redact,
+    redactUncached,
     isLevelEnabled: (level) => logger.isLevelEnabled(level),
     write(level, ctx, fieldsJson, msg) {
       const num = levels[level];
@@ -75,12 +88,8 @@ export function preformattedLineWriter(logger: Logger): PreformattedLineWriter |
       countLine(num);
       const prefix = l[S.msgPrefixSym];
       let ids = '';
-      if (ctx) {
-        // A request that arrived without a correlation id uses its request id for both.
-        const requestId = JSON.stringify(ctx.requestId);
-        const correlationId = ctx.correlationId === ctx.requestId ? requestId : JSON.stringify(ctx.correlationId);
-        ids = `,"correlation_id":${correlationId},"request_id":${requestId}`;
-      }
+      if (ctx instanceof IncomingRequestContext) ids = ctx.idsJson;
+      else if (ctx) ids = `,"correlation_id":${JSON.stringify(ctx.correlationId)},"request_id":${JSON.stringify(ctx.requestId)}`;
       const line =
         (l[S.lsCacheSym] as Record<number, string>)[num]! +
         (l[S.timeSym] as (this: unknown) => string).call(logger) +

@@ -19,7 +19,7 @@ export interface CreateLoggerOptions {
   readonly structured: boolean;
   /** @default 'info' */
   readonly level?: string;
-  /** Where lines go. @default stdout: `createLogDestination(1, DEFAULT_LOG_BUFFERING)` (asynchronous, 16 KB writes, ≤ 50 ms wait). */
+  /** Where lines go. @default stdout: `createLogDestination(1, DEFAULT_LOG_BUFFERING)` (16 KB synchronous writes, no line held over 50 ms). */
   readonly destination?: DestinationStream | NodeJS.WritableStream;
   /** Removes declared secret values from every string logged. @default URL credentials, bearer tokens, API keys only. */
   readonly redactor?: SecretRedactor;
@@ -59,7 +59,8 @@ type ContextFields = { correlation_id?: string; request_id?: string };
 export function createLogger(options: CreateLoggerOptions): Logger {
   if (!options.service) throw new Error('createLogger: service is required (the service name written on every line)');
   const level = checkLevel(options.level ?? 'info');
-  const redactString = cachedStringRedactor(options.redactor ?? new SecretRedactor());
+  const secrets = options.redactor ?? new SecretRedactor();
+  const redactString = cachedStringRedactor(secrets);
   const objects = new LogObjectRedactor(redactString);
 
   // Label-bound counters per pino level number, made once: counting a line is one inc().
@@ -96,7 +97,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     destination,
   );
   redactChildBindings(logger, objects);
-  markLogger(logger, { redact: redactString, countLine: (num) => lineCounters.get(num)?.inc() });
+  markLogger(logger, { redact: redactString, redactUncached: (text) => secrets.redact(text), countLine: (num) => lineCounters.get(num)?.inc() });
   return logger;
 }
 

@@ -23,6 +23,17 @@ describe('createRouteMatcher', () => {
     expect(match('GET', '/orders')).toBe(UNMATCHED_ENDPOINT);
   });
 
+  it('compares whole segments only: a static segment is not a prefix match', () => {
+    expect(match('GET', '/providersX')).toBe(UNMATCHED_ENDPOINT);
+    expect(match('GET', '/providers/searchX')).toBe('/providers/:id');
+    expect(match('GET', '/providers/sea')).toBe('/providers/:id');
+    expect(match('GET', '/providers/search/summary')).toBe('/providers/:id/summary');
+    expect(match('GET', '/provider/1')).toBe(UNMATCHED_ENDPOINT);
+    // Same length as a static path but a different one: falls through to the tree.
+    expect(match('GET', '/providers/abcdef')).toBe('/providers/:id');
+    expect(match('GET', '/xroviders')).toBe(UNMATCHED_ENDPOINT);
+  });
+
   it('names the bad template and the fix', () => {
     expect(() => createRouteMatcher(['providers/:id'])).toThrow(/route template "providers\/:id" is invalid: write a path starting with "\/"/);
     expect(() => createRouteMatcher(['/a/:'])).toThrow(/needs a parameter name/);

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { ACCESS_LOG_MESSAGE, createLogger, createMetrics, currentContext, runWithContext, SecretRedactor, type RuntimeMetrics } from '@bulwark/runtime';
+import { ACCESS_LOG_MESSAGE, createLogger, createMetrics, currentContext, newRequestContext, runWithContext, SecretRedactor, type RuntimeMetrics } from '@bulwark/runtime';
 import { preformattedLineWriter, type PreformattedLineWriter } from '../../../runtime/src/logging/line';
 import { RequestRecorder } from '../../../runtime/src/http/recorder';
 import { LogCapture } from './capture';
@@ -192,6 +192,24 @@ describe('RequestRecorder access-log line', () => {
       logger[level](line, ACCESS_LOG_MESSAGE);
       expectSameLine(...lastTwo(capture), structured);
       expect(capture.raw[capture.raw.length - 1]).not.toContain(SECRET);
+    }
+  });
+
+  it.each([
+    ['structured', true],
+    ['plain text', false],
+  ] as const)('(%s) is the same line with the contexts of real requests, and for paths JSON must escape', (_mode, structured) => {
+    const { capture, logger, metrics } = setup(structured);
+    const recorder = new RequestRecorder(metrics, logger);
+    const contexts = [newRequestContext(undefined), newRequestContext('upstream-abc.123:x_y'), newRequestContext('not sane, has spaces')];
+    const paths = ['/v1/providers/42', '/v1/"quoted"', '/v1/back\\slash', '/v1/tab\there', '/v1/ñandú/✓', '/v1/\u007fdel', ''];
+    for (const ctx of contexts) {
+      for (const path of paths) {
+        recorder.begin();
+        recorder.end('GET', '/v1/providers/:id', path, 200, 2.5, ctx);
+        logger.info({ correlation_id: ctx.correlationId, request_id: ctx.requestId, method: 'GET', endpoint: '/v1/providers/:id', path, status: 200, duration_ms: 2.5 }, ACCESS_LOG_MESSAGE);
+        expectSameLine(...lastTwo(capture), structured);
+      }
     }
   });
 

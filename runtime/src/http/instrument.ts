@@ -5,6 +5,7 @@ import { newRequestContext, runWithContext, type RequestContext } from '../loggi
 import type { RuntimeMetrics } from '../metrics/registry';
 import { HEALTH_ROUTES } from './health';
 import { CORRELATION_HEADER } from './paths';
+import { setCorrelationHeader } from './correlation-header';
 import { CLIENT_CLOSED_STATUS, methodLabel, RequestRecorder } from './recorder';
 import { sendJson } from './respond';
 import { createRouteMatcher, type RouteMatcher } from './routes';
@@ -78,7 +79,7 @@ export function instrumentHandler(handler: NodeHandler, options: InstrumentOptio
   return (req, res) => {
     const startMs = performance.now();
     const ctx = newRequestContext(req.headers[CORRELATION_HEADER]);
-    res.setHeader(CORRELATION_HEADER, ctx.correlationId);
+    setCorrelationHeader(res, ctx.correlationId);
     instrumentation.recorder.begin();
     // A closure rather than state stored on `res`: adding a property to node's response objects
     // goes through V8's slow megamorphic path on every request.

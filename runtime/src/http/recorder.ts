@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RuntimeMetrics } from '../metrics/registry';
 import type { RequestContext } from '../logging/context';
-import { jsonString, preformattedLineWriter, type PreformattedLineWriter } from '../logging/line';
+import { jsonString, millisJson, preformattedLineWriter, type PreformattedLineWriter } from '../logging/line';
 import { isProbeEndpoint } from './health';
 
 /** `method` label values; anything else is counted as OTHER so the label stays bounded. */
@@ -77,7 +77,7 @@ export class RequestRecorder {
     if (lines !== undefined) {
       if (!lines.isLevelEnabled(level)) return;
       // Same fields, order and redaction as the object below; only `path` comes from the client.
-      const fields = `${series.fieldsJson},"path":${jsonString(lines.redactUncached(path))},"status":${status},"duration_ms":${Math.round(durationMs * 1000) / 1000}`;
+      const fields = `${series.fieldsJson},"path":${jsonString(lines.redactUncached(path))},"status":${status},"duration_ms":${millisJson(durationMs)}`;
       lines.write(level, ctx, fields, ACCESS_LOG_MESSAGE);
       return;
     }

@@ -78,6 +78,12 @@ export function preformattedLineWriter(logger: Logger): PreformattedLineWriter |
     }
     return json;
   };
+  // Fixed for the life of a logger (pino sets them at creation); only the bindings can change (setBindings).
+  const levelStrings = l[S.lsCacheSym] as Record<number, string>;
+  const time = l[S.timeSym] as (this: unknown) => string;
+  const end = l[S.endSym] as string;
+  const prefix = l[S.msgPrefixSym];
+  const hook = (l[S.hooksSym] as { streamWrite?: (s: string) => string } | undefined)?.streamWrite;
   return {
     redact,
     redactUncached,
@@ -86,20 +92,33 @@ export function preformattedLineWriter(logger: Logger): PreformattedLineWriter |
       const num = levels[level];
       if (num === undefined || !logger.isLevelEnabled(level)) return;
       countLine(num);
-      const prefix = l[S.msgPrefixSym];
       let ids = '';
       if (ctx instanceof IncomingRequestContext) ids = ctx.idsJson;
       else if (ctx) ids = `,"correlation_id":${JSON.stringify(ctx.correlationId)},"request_id":${JSON.stringify(ctx.requestId)}`;
       const line =
-        (l[S.lsCacheSym] as Record<number, string>)[num]! +
-        (l[S.timeSym] as (this: unknown) => string).call(logger) +
+        levelStrings[num]! +
+        time.call(logger) +
         (l[S.chindingsSym] as string) +
         ids +
         fieldsJson +
         messageJson(typeof prefix === 'string' ? prefix + msg : msg) +
-        (l[S.endSym] as string);
-      const hook = (l[S.hooksSym] as { streamWrite?: (s: string) => string } | undefined)?.streamWrite;
+        end;
       stream.write(hook ? hook(line) : line);
     },
   };
+}
+
+/**
+ * `Math.round(ms * 1000) / 1000` as JSON.stringify writes it (a duration in milliseconds to the
+ * microsecond), from integers: formatting the double itself costs several times more.
+ */
+export function millisJson(ms: number): string {
+  const micros = Math.round(ms * 1000);
+  if (!(micros >= 0 && micros < 1e15)) return JSON.stringify(Math.round(ms * 1000) / 1000);
+  const whole = Math.trunc(micros / 1000);
+  const frac = micros - whole * 1000;
+  if (frac === 0) return `${whole}`;
+  if (frac % 100 === 0) return `${whole}.${frac / 100}`;
+  if (frac % 10 === 0) return `${whole}.${frac < 100 ? '0' : ''}${frac / 10}`;
+  return `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
 }

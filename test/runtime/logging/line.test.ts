@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { ACCESS_LOG_MESSAGE, createLogger, createMetrics, currentContext, newRequestContext, runWithContext, SecretRedactor, type RuntimeMetrics } from '@bulwark/runtime';
-import { preformattedLineWriter, type PreformattedLineWriter } from '../../../runtime/src/logging/line';
+import { millisJson, preformattedLineWriter, type PreformattedLineWriter } from '../../../runtime/src/logging/line';
 import { RequestRecorder } from '../../../runtime/src/http/recorder';
 import { LogCapture } from './capture';
 
@@ -239,5 +239,14 @@ describe('preformattedLineWriter availability', () => {
     const { logger } = setup(true);
     expect(preformattedLineWriter(logger)).toBeDefined();
     expect(preformattedLineWriter(logger.child({ a: 1 }))).toBeDefined();
+  });
+});
+
+describe('millisJson', () => {
+  it('writes what JSON.stringify(Math.round(ms * 1000) / 1000) writes, for edge cases and 100 000 random durations', () => {
+    const values = [0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 1, 1.5, 1.05, 1.005, 1.0005, 12.345678, 999.9995, 1e6 + 0.123, 123456789.987, 5e11 + 0.5, 1e13, 1e16, -1, -0.0004, Number.NaN, Number.POSITIVE_INFINITY];
+    for (let i = 0; i < 100_000; i++) values.push(Math.random() * 10 ** Math.floor(Math.random() * 10));
+    const mismatches = values.filter((v) => millisJson(v) !== JSON.stringify(Math.round(v * 1000) / 1000));
+    expect(mismatches).toEqual([]);
   });
 });

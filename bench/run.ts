@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { providersService } from '../lib/services/providers';
 import { startOpenAIServer, type OpenAIServer } from '../test/support/openai-server';
 import { startPostgres, startRedis, type ThrowawayServer } from '../test/support/servers';
-import { compareServers, type Comparison } from './http/compare';
+import { compareServers, type CompareOptions, type Comparison } from './http/compare';
+import { cpuPlan } from './lib/cpus';
 import type { LoadResult } from './http/load';
 import { BenchChild, killAllChildren } from './lib/child';
 import { bundleLikeTheImage } from './service/bundle';
@@ -31,10 +32,17 @@ const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = new Set<string>(onlyArg ? onlyArg.slice('--only='.length).split(',') : PHASES);
 for (const p of only) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--only: unknown phase "${p}"; phases: ${PHASES.join(', ')}`);
 
-/** Load settings: fixed connections and duration, after a warm-up; A/B rounds. */
+/** Load settings: fixed connections per server and window length, after a warm-up; side-by-side rounds. */
 const LOAD = quick
-  ? { connections: 10, warmupMs: 1_000, durationMs: 3_000, rounds: 2, fastifyRounds: 1 }
-  : { connections: 10, warmupMs: 2_000, durationMs: 10_000, rounds: 5, fastifyRounds: 2 };
+  ? { connections: 10, warmupMs: 1_000, durationMs: 2_500, rounds: 2, fastifyRounds: 1, checkRounds: 1, referenceRounds: 1, saturatedRounds: 1 }
+  : { connections: 10, warmupMs: 1_500, durationMs: 5_000, rounds: 7, fastifyRounds: 3, checkRounds: 3, referenceRounds: 3, saturatedRounds: 3 };
+
+/** The issue's points of reference ("for scale"), each the bare handler plus one common way of doing part of the job. */
+const REFERENCES = [
+  { mode: 'ref-prom-client', what: 'prom-client counter + histogram', issue: 1.09 },
+  { mode: 'ref-pino-line', what: 'one pino line', issue: 1.27 },
+  { mode: 'ref-pino-http', what: 'pino-http', issue: 1.6 },
+] as const;
 const MICRO = quick ? { breakerCalls: 50_000, logLines: 50_000, rounds: 3, renders: 10 } : { breakerCalls: 200_000, logLines: 200_000, rounds: 7, renders: 30 };
 /** Every bench request asks for a different provider id, as real traffic does (no cache of a single path). */
 const BENCH_PATHS = Array.from({ length: 100_000 }, (_, i) => `/providers/${i + 1}`);
@@ -54,7 +62,7 @@ function add(m: Measurement): void {
 // ---- HTTP instrumentation ---------------------------------------------------------------------
 
 function httpMeasurements(c: Comparison, prefix: string, what: string, target: boolean): void {
-  const runs = { runs: c.runs.map((r) => ({ ...r, cpuUsPerRequest: round(r.cpuUsPerRequest), requestsPerSecond: Math.round(r.requestsPerSecond) })) };
+  const runs = { runs: c.runs.map((r) => ({ ...r, cpuUsPerRequest: round(r.cpuUsPerRequest), requestsPerSecond: Math.round(r.requestsPerSecond), busyShare: round(r.busyShare), systemCpuShare: round(r.systemCpuShare), rssMaxMb: round(r.rssMaxMb) })) };
   add(
     measurement({
       id: `${prefix}.cpu_per_request`,
@@ -64,7 +72,14 @@ function httpMeasurements(c: Comparison, prefix: string, what: string, target: b
       baseline: { name: c.baseline, value: round(c.baselineCpuUsPerRequest), unit: 'µs' },
       ratio: round(c.cpuRatio),
       target: target ? { on: 'ratio', max: 1.35, source: 'issue: ≤ 1.35× the bare server (median of per-round ratios)' } : null,
-      details: { connections: LOAD.connections, warmupMs: LOAD.warmupMs, durationMs: LOAD.durationMs, ...runs },
+      details: {
+        method: 'side by side: both servers at once on one CPU, each under its own load from one load process on another CPU',
+        connections: LOAD.connections,
+        warmupMs: LOAD.warmupMs,
+        durationMs: LOAD.durationMs,
+        perRoundRatios: c.cpuRatios.map((r) => round(r)),
+        ...runs,
+      },
     }),
   );
   add(
@@ -80,15 +95,72 @@ function httpMeasurements(c: Comparison, prefix: string, what: string, target: b
   );
 }
 
+/** The HTTP servers run from an esbuild bundle with the image's node flags, as the service image runs. */
+let httpServerBundle: Awaited<ReturnType<typeof bundleLikeTheImage>> | undefined;
+
+async function httpOptions(rounds: number): Promise<CompareOptions> {
+  httpServerBundle ??= await bundleLikeTheImage('bench/http/server.ts');
+  const cpus = cpuPlan();
+  return { ...LOAD, rounds, paths: BENCH_PATHS, server: httpServerBundle, cpus, log };
+}
+
+function describeSetup(opts: CompareOptions): string {
+  const pinning = opts.cpus ? `servers on CPU ${opts.cpus.servers}, load on CPU ${opts.cpus.load}` : 'unpinned (no taskset or one CPU)';
+  return `${opts.rounds} side-by-side rounds of ${opts.durationMs / 1000} s, ${opts.connections} connections each, ${pinning}`;
+}
+
+async function referenceRuns(rounds: number, saturate: boolean, prefix: string): Promise<void> {
+  for (const ref of REFERENCES) {
+    const c = await compareServers('bare', ref.mode, { ...(await httpOptions(rounds)), saturate });
+    add(
+      measurement({
+        id: `${prefix}.${ref.mode}.cpu_per_request`,
+        description: `for scale: ${ref.what}${saturate ? ' at saturation' : ''}, server CPU per request (issue: ${ref.issue}×)`,
+        value: round(c.subjectCpuUsPerRequest),
+        unit: 'µs',
+        baseline: { name: 'bare', value: round(c.baselineCpuUsPerRequest), unit: 'µs' },
+        ratio: round(c.cpuRatio),
+        target: null,
+        details: { perRoundRatios: c.cpuRatios.map((r) => round(r)), issueRatio: ref.issue },
+      }),
+    );
+  }
+}
+
 async function httpPhase(): Promise<void> {
-  log(`HTTP instrumentation: bare node:http vs runtime.createServer, ${LOAD.rounds} A/B rounds of ${LOAD.durationMs / 1000} s`);
-  const c = await compareServers('bare', 'instrumented', { ...LOAD, paths: BENCH_PATHS, log });
+  const check = await httpOptions(LOAD.checkRounds);
+  log(`HTTP method check: two identical bare node:http servers under the same load, ${describeSetup(check)}`);
+  const same = await compareServers('bare', 'bare', check);
+  add(
+    measurement({
+      id: 'http.method_check',
+      description: 'method check: bare node:http vs an identical bare server, CPU per request',
+      value: round(same.subjectCpuUsPerRequest),
+      unit: 'µs',
+      baseline: { name: 'bare', value: round(same.baselineCpuUsPerRequest), unit: 'µs' },
+      ratio: round(same.cpuRatio),
+      target: null,
+      details: { perRoundRatios: same.cpuRatios.map((r) => round(r)) },
+    }),
+  );
+  const opts = await httpOptions(LOAD.rounds);
+  log(`HTTP instrumentation: bare node:http vs runtime.createServer under the same load, ${describeSetup(opts)}`);
+  const c = await compareServers('bare', 'instrumented', opts);
   httpMeasurements(c, 'http.node', 'node:http + runtime (metrics, access log, correlation)', true);
+  log(`HTTP points of reference under the same load, ${LOAD.referenceRounds} rounds each`);
+  await referenceRuns(LOAD.referenceRounds, false, 'http.ref');
+
+  const saturated = { ...(await httpOptions(LOAD.saturatedRounds)), saturate: true };
+  log(`HTTP at saturation (a load process per server; each server answers as fast as its CPU share allows), ${describeSetup(saturated)}`);
+  const sat = await compareServers('bare', 'instrumented', saturated);
+  httpMeasurements(sat, 'http.saturated.node', 'node:http + runtime at saturation', false);
+  await referenceRuns(LOAD.saturatedRounds, true, 'http.saturated.ref');
 }
 
 async function fastifyPhase(): Promise<void> {
-  log(`HTTP instrumentation on Fastify: bare route vs bulwarkFastify plugin, ${LOAD.fastifyRounds} A/B rounds`);
-  const c = await compareServers('fastify-bare', 'fastify-bulwark', { ...LOAD, rounds: LOAD.fastifyRounds, paths: BENCH_PATHS, log });
+  const opts = await httpOptions(LOAD.fastifyRounds);
+  log(`HTTP instrumentation on Fastify: bare route vs bulwarkFastify plugin, ${describeSetup(opts)}`);
+  const c = await compareServers('fastify-bare', 'fastify-bulwark', opts);
   httpMeasurements(c, 'http.fastify', 'Fastify + bulwarkFastify plugin', false);
 }
 
@@ -368,6 +440,7 @@ async function main(): Promise<number> {
     }
   } finally {
     killAllChildren();
+    httpServerBundle?.remove();
     if (deps) await Promise.all([deps.pg.destroy(), deps.redis.destroy(), deps.ai.close()]).catch(() => undefined);
   }
   const results: BenchResults = {

@@ -1,7 +1,7 @@
 /**
  * The load generator, in its own process: autocannon with a fixed number of connections for a
- * fixed time against 127.0.0.1. Paths are cycled per request (e.g. different provider ids), and
- * with `latencies` every response time is kept so exact percentiles can be reported.
+ * fixed time against 127.0.0.1, each request to the next of `paths` (e.g. different provider
+ * ids); with `latencies` every response time is kept so exact percentiles can be reported.
  */
 import autocannon from 'autocannon';
 import { failToParent, onParentMessage, toParent } from '../lib/child';
@@ -16,6 +16,13 @@ export interface LoadRequest {
   readonly latencies?: boolean;
   /** Requests per second over all connections; unset: as fast as the server answers. */
   readonly rate?: number;
+  /**
+   * 'per-request' (default): each request gets the next path as it is sent, as a client with
+   * real ids does; this costs the load generator about as much CPU as a bare server spends
+   * answering. 'sequence': the requests are rendered once and cycled by each connection, which
+   * makes the load generator about twice as fast, enough to saturate the servers.
+   */
+  readonly pathMode?: 'per-request' | 'sequence';
 }
 
 export type LoadResult = {
@@ -28,10 +35,10 @@ export type LoadResult = {
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number } | null;
 };
 
-function run(req: LoadRequest): Promise<LoadResult> {
-  let next = 0;
-  const paths = req.paths;
+function run(req: LoadRequest, started?: { count: number }): Promise<LoadResult> {
   const times: number[] = [];
+  const paths = req.paths;
+  let next = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -39,12 +46,10 @@ function run(req: LoadRequest): Promise<LoadResult> {
         connections: req.connections,
         duration: req.durationMs / 1000,
         ...(req.rate ? { overallRate: req.rate } : {}),
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (r) => ({ ...r, path: paths[next++ % paths.length]! }),
-          },
-        ],
+        requests:
+          req.pathMode === 'sequence'
+            ? req.paths.slice(0, 1000).map((path) => ({ method: 'GET' as const, path }))
+            : [{ method: 'GET', setupRequest: (r) => ({ ...r, path: paths[next++ % paths.length]! }) }],
       },
       (err, result) => {
         if (err) {
@@ -66,12 +71,25 @@ function run(req: LoadRequest): Promise<LoadResult> {
       },
     );
     if (req.latencies) instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
-    toParent({ type: 'started' });
+    if (started === undefined) toParent({ type: 'started' });
+    else if (++started.count === 1) toParent({ type: 'started' });
   });
+}
+
+/** Loads several servers at once (one autocannon instance each, same settings), for side-by-side measurement. */
+export interface LoadManyRequest extends Omit<LoadRequest, 'type' | 'url'> {
+  readonly type: 'runMany';
+  readonly urls: readonly string[];
 }
 
 onParentMessage(async (m) => {
   if (m.type === 'run') toParent(await run(m as unknown as LoadRequest));
+  else if (m.type === 'runMany') {
+    const req = m as unknown as LoadManyRequest;
+    const started = { count: 0 };
+    const results = await Promise.all(req.urls.map((url) => run({ ...req, type: 'run', url }, started)));
+    toParent({ type: 'results', results });
+  }
   else if (m.type === 'stop') process.exit(0);
 });
 process.on('uncaughtException', failToParent);

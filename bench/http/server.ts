@@ -2,12 +2,19 @@
  * The server under test, in its own process: `bare` (the handler on node:http), `instrumented`
  * (the same handler through the runtime's `createServer`: metrics, one access-log line,
  * correlation, health routes), `fastify-bare` and `fastify-bulwark` (a Fastify route without and
- * with the runtime's plugin). It measures its own CPU (process.cpuUsage deltas) and requests over
+ * with the runtime's plugin), and the issue's points of reference, each the bare handler plus one
+ * common way of doing part of the job: `ref-prom-client` (a prom-client counter and histogram,
+ * labels as objects), `ref-pino-line` (one pino line per request) and `ref-pino-http` (pino-http),
+ * the last two writing to /dev/null through pino's documented asynchronous destination. It measures its own CPU (process.cpuUsage deltas) and requests over
  * the window the parent asks for, and reports them over IPC.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
+import pino from 'pino';
+import pinoHttp from 'pino-http';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { bulwarkFastify, createLogDestination, createRuntime, DEFAULT_LOG_BUFFERING } from '@bulwark/runtime';
 import { providersService } from '../../lib/services/providers';
 import { BENCH_ENV } from '../lib/env';
@@ -15,7 +22,7 @@ import { failToParent, onParentMessage, toParent } from '../lib/child';
 import { measureWindow } from '../lib/window';
 import { BENCH_ROUTE, benchHandler, served } from './handler';
 
-export const SERVER_MODES = ['bare', 'instrumented', 'fastify-bare', 'fastify-bulwark'] as const;
+export const SERVER_MODES = ['bare', 'instrumented', 'fastify-bare', 'fastify-bulwark', 'ref-prom-client', 'ref-pino-line', 'ref-pino-http'] as const;
 export type ServerMode = (typeof SERVER_MODES)[number];
 
 /**
@@ -29,9 +36,49 @@ function runtimeForBench() {
 
 const FASTIFY_BODY = { id: 42, name: 'Acme Supplies', category: 'logistics', city: 'Valencia', version: 3 };
 
+/** pino's documented asynchronous destination (sonic-boom, 4 KB), to /dev/null. */
+function referenceLogger() {
+  return pino(pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }));
+}
+
+function referenceHandler(mode: ServerMode): RequestListener | undefined {
+  switch (mode) {
+    case 'ref-prom-client': {
+      const registry = new Registry();
+      const requests = new Counter({ name: 'http_requests_total', help: 'requests', labelNames: ['method', 'endpoint', 'status'], registers: [registry] });
+      const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'duration', labelNames: ['method', 'endpoint'], registers: [registry] });
+      return (req, res) => {
+        const start = performance.now();
+        benchHandler(req, res);
+        const method = req.method ?? 'GET';
+        requests.inc({ method, endpoint: BENCH_ROUTE, status: String(res.statusCode) });
+        duration.observe({ method, endpoint: BENCH_ROUTE }, (performance.now() - start) / 1000);
+      };
+    }
+    case 'ref-pino-line': {
+      const logger = referenceLogger();
+      return (req, res) => {
+        const start = performance.now();
+        benchHandler(req, res);
+        logger.info({ method: req.method, path: req.url, status: res.statusCode, duration_ms: performance.now() - start }, 'request completed');
+      };
+    }
+    case 'ref-pino-http': {
+      const middleware = pinoHttp({ logger: referenceLogger() });
+      return (req, res) => {
+        middleware(req, res);
+        benchHandler(req, res);
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
 async function listen(mode: ServerMode): Promise<{ port: number; close: () => Promise<void> }> {
-  if (mode === 'bare' || mode === 'instrumented') {
-    const server: Server = mode === 'bare' ? createServer(benchHandler) : runtimeForBench().createServer(benchHandler);
+  const reference = referenceHandler(mode);
+  if (mode === 'bare' || mode === 'instrumented' || reference) {
+    const server: Server = reference ? createServer(reference) : mode === 'bare' ? createServer(benchHandler) : runtimeForBench().createServer(benchHandler);
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return {

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { isAbsolute, join } from 'node:path';
 
 /** Messages a bench child sends and receives over IPC: plain objects with a `type`. */
@@ -32,15 +32,16 @@ export class BenchChild {
   /**
    * `entry`: a TypeScript file under bench/ (run through tsx), or an absolute path to a bundled
    * JavaScript file (run by plain node, as the service image runs its bundle). `nodeFlags` go
-   * to node before the entry (the image's flags: service/node-flags.json).
+   * to node before the entry (the image's flags: service/node-flags.json). `cpus`: run it pinned
+   * to these CPUs (taskset's list syntax, e.g. "1"), every thread of it from the start.
    */
-  constructor(entry: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []) {
+  constructor(entry: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = [], cpus?: string) {
     const bundled = isAbsolute(entry) && entry.endsWith('.js');
-    this.process = fork(bundled ? entry : join(__dirname, '..', entry), [...args], {
-      execArgv: bundled ? [...nodeFlags] : [...nodeFlags, '--import', 'tsx'],
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
+    const file = bundled ? entry : join(__dirname, '..', entry);
+    const execArgv = bundled ? [...nodeFlags] : [...nodeFlags, '--import', 'tsx'];
+    const options = { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[] };
+    // taskset execs node with the same file descriptors and environment, so the IPC channel works as with fork.
+    this.process = cpus === undefined ? fork(file, [...args], { ...options, execArgv }) : spawn('taskset', ['-c', cpus, process.execPath, ...execArgv, file, ...args], options);
     live.add(this.process);
     this.process.on('message', (m: BenchMessage) => this.deliver(m));
     this.process.once('exit', (code, signal) => {

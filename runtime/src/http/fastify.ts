@@ -43,7 +43,7 @@ interface TrackedRequest {
 }
 
 const TRACKED = Symbol('bulwark.tracked');
-type WithTracking = FastifyRequest & { [TRACKED]?: TrackedRequest };
+type WithTracking = FastifyRequest & { [TRACKED]?: TrackedRequest | null };
 
 function pathOf(url: string): string {
   const q = url.indexOf('?');
@@ -75,10 +75,13 @@ export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fas
     return;
   }
   const recorder = new RequestRecorder(metrics, logger);
+  // Declared up front so every request object has the property from the start (Fastify's advice:
+  // adding it per request changes the object's shape and slows every access to it).
+  if (!fastify.hasRequestDecorator(TRACKED)) fastify.decorateRequest(TRACKED, null);
 
   const record = (request: WithTracking, status: number): void => {
     const tracked = request[TRACKED];
-    if (tracked === undefined || tracked.recorded) return;
+    if (!tracked || tracked.recorded) return;
     tracked.recorded = true;
     const method = methodLabel(request.method);
     const endpoint = request.routeOptions.url ?? UNMATCHED_ENDPOINT;

@@ -98,7 +98,9 @@ class CallAdapterImpl implements CallAdapter {
     try {
       // Always hand the signal on: `fn` may declare it or not, the breaker only creates one when it does.
       const result = await this.breaker.fire(fn.length > 0 ? (signal: AbortSignal) => fn(signal) : (fn as () => Promise<T>));
-      m.dependencyRequestDurationSeconds.observe(labels, (performance.now() - start) / 1000);
+      const ms = performance.now() - start;
+      m.dependencyRequestDurationSeconds.observe(labels, ms / 1000);
+      this.opts.onCallLatency?.(ms);
       return result;
     } catch (err) {
       const errorType = breakerErrorType(err) ?? this.errorType(err);

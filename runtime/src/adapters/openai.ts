@@ -169,7 +169,9 @@ class OpenAIAdapterImpl implements OpenAIAdapter {
     const start = performance.now();
     try {
       const result = await this.breaker.fire(fn);
-      m.openaiRequestDurationSeconds.observe({ [LABEL.model]: model }, (performance.now() - start) / 1000);
+      const ms = performance.now() - start;
+      m.openaiRequestDurationSeconds.observe({ [LABEL.model]: model }, ms / 1000);
+      this.opts.onCallLatency?.(ms);
       this.countTokens(model, (result as { usage?: Usage } | null)?.usage);
       return result;
     } catch (err) {

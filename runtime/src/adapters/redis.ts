@@ -229,7 +229,9 @@ class RedisAdapterImpl implements RedisAdapter {
     const start = performance.now();
     try {
       const value = await this.breaker.fire(() => fn(this.client));
-      m.duration.observe((performance.now() - start) / 1000);
+      const ms = performance.now() - start;
+      m.duration.observe(ms / 1000);
+      this.opts.onCallLatency?.(ms);
       return value;
     } catch (err) {
       const errorType = redisErrorType(err);

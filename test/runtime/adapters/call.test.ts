@@ -84,3 +84,31 @@ it('healthCheck bypasses the breaker; measureHealthCheck reports ok and latency'
 it('refuses an unbounded operation label', async () => {
   await expect(api.instrumentCall('/thing/42?x=1', async () => 1)).rejects.toThrow(/not a valid metric label/);
 });
+
+it('reports the latency of each successful call to onCallLatency (slowness detection), not of failed ones', async () => {
+  const latencies: number[] = [];
+  const { logger } = captureLogger();
+  const reporting = createCallAdapter({
+    name: 'partner_api_2',
+    kind: 'http',
+    breaker: { failureThreshold: 5, resetTimeoutMs: 10_000, successThreshold: 1, timeoutMs: 1_000 },
+    breakers: registry,
+    metrics,
+    logger,
+    healthCheck: async () => undefined,
+    onCallLatency: (ms) => latencies.push(ms),
+  });
+  const call = () =>
+    reporting.instrumentCall('get_thing', async (signal) => {
+      const res = await fetch(`${base}/thing`, { signal });
+      if (!res.ok) throw new HttpStatusError(res.status);
+      return res.json() as Promise<{ ok: boolean }>;
+    });
+  await call();
+  status = 500;
+  await expect(call()).rejects.toThrow('HTTP 500');
+  status = 200;
+  await call();
+  expect(latencies).toHaveLength(2);
+  for (const ms of latencies) expect(ms).toBeGreaterThan(0);
+});

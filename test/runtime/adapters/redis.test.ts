@@ -102,3 +102,28 @@ it('an unbounded operation label is refused as a rejection naming it, like every
   expect(call).toBeInstanceOf(Promise);
   await expect(call).rejects.toThrow(/GET user:42/);
 });
+
+it('reports the latency of each successful command to onCallLatency (slowness detection), not of failed ones', async () => {
+  const latencies: number[] = [];
+  const cap = captureLogger();
+  const reporting = createRedisAdapter({
+    name: 'cache2',
+    url: redis.url,
+    breaker: BREAKER,
+    breakers: registry,
+    metrics,
+    logger: cap.logger,
+    maxReconnectDelayMs: 200,
+    onCallLatency: (ms) => latencies.push(ms),
+  });
+  try {
+    await reporting.healthCheck(); // connected: the adapter fails fast rather than queueing commands
+    await reporting.set('lat', 'v', 60);
+    await reporting.get('lat');
+    await expect(reporting.run('hset', (c) => c.hset('lat', 'f', '1'))).rejects.toThrow(/WRONGTYPE/);
+    expect(latencies).toHaveLength(2);
+    for (const ms of latencies) expect(ms).toBeGreaterThan(0);
+  } finally {
+    await reporting.close();
+  }
+});

@@ -57,3 +57,21 @@ describe('setCorrelationHeader', () => {
     }
   });
 });
+
+describe('setCorrelationHeader where node:http keeps headers differently', () => {
+  it('falls back to setHeader, and keeps doing so', () => {
+    jest.isolateModules(() => {
+      // A fresh copy of the module, whose first response decides the path (as in a new process).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fresh = require('../../../runtime/src/http/correlation-header') as typeof import('../../../runtime/src/http/correlation-header');
+      const calls: Array<[string, string]> = [];
+      const fake = { headersSent: false, setHeader: (name: string, value: string) => calls.push([name, value]), getHeader: () => undefined, hasHeader: () => false };
+      fresh.setCorrelationHeader(fake as never, 'a');
+      fresh.setCorrelationHeader(fake as never, 'b');
+      expect(calls).toEqual([
+        ['x-correlation-id', 'a'],
+        ['x-correlation-id', 'b'],
+      ]);
+    });
+  });
+});

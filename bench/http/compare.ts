@@ -88,8 +88,9 @@ function runOf(server: Server, round: number, measured: WindowMeasurement, load:
  * own saturating load from one load-generator process (on another CPU), and each measures its
  * own CPU time and requests over the same window. Whatever the machine does during a window
  * (clock boost, a noisy neighbour on the host, the other vCPU's state) it does to both, so the
- * per-round ratio of CPU per request holds still where sequential A/B windows swing by ±20 % on
- * these VMs. The same method on two identical servers reads 1.00 ± 0.02 (the bench's method check).
+ * per-round ratio of CPU per request stays within about ±0.06 where sequential A/B windows swing
+ * by ±0.2 on these VMs. The same method on two identical servers reads 1.00 ± 0.02 (the bench's
+ * method check).
  */
 export async function compareServers(baseline: ServerMode, subject: ServerMode, opts: CompareOptions): Promise<Comparison> {
   const loads = Array.from({ length: opts.saturate ? 2 : 1 }, () => new BenchChild('http/load.ts', [], {}, [], opts.cpus?.load));

@@ -15,7 +15,7 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import pinoHttp from 'pino-http';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { bulwarkFastify, createLogDestination, createRuntime, DEFAULT_LOG_BUFFERING } from '@bulwark/runtime';
+import { bulwarkFastify, createLogDestination, createRuntime, DEFAULT_LOG_BUFFERING, LABEL, METRICS } from '@bulwark/runtime';
 import { providersService } from '../../lib/services/providers';
 import { BENCH_ENV } from '../lib/env';
 import { failToParent, onParentMessage, toParent } from '../lib/child';
@@ -45,14 +45,14 @@ function referenceHandler(mode: ServerMode): RequestListener | undefined {
   switch (mode) {
     case 'ref-prom-client': {
       const registry = new Registry();
-      const requests = new Counter({ name: 'http_requests_total', help: 'requests', labelNames: ['method', 'endpoint', 'status'], registers: [registry] });
-      const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'duration', labelNames: ['method', 'endpoint'], registers: [registry] });
+      const requests = new Counter({ name: METRICS.httpRequestsTotal.name, help: 'requests', labelNames: [LABEL.method, LABEL.endpoint, LABEL.status], registers: [registry] });
+      const duration = new Histogram({ name: METRICS.httpRequestDurationSeconds.name, help: 'duration', labelNames: [LABEL.method, LABEL.endpoint], registers: [registry] });
       return (req, res) => {
         const start = performance.now();
         benchHandler(req, res);
         const method = req.method ?? 'GET';
-        requests.inc({ method, endpoint: BENCH_ROUTE, status: String(res.statusCode) });
-        duration.observe({ method, endpoint: BENCH_ROUTE }, (performance.now() - start) / 1000);
+        requests.inc({ [LABEL.method]: method, [LABEL.endpoint]: BENCH_ROUTE, [LABEL.status]: String(res.statusCode) });
+        duration.observe({ [LABEL.method]: method, [LABEL.endpoint]: BENCH_ROUTE }, (performance.now() - start) / 1000);
       };
     }
     case 'ref-pino-line': {

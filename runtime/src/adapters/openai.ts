@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ClientOptions, OpenAI } from 'openai';
 import type { APIError } from 'openai';
 import { loadPeer } from './peer';

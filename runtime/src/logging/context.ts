@@ -76,6 +76,15 @@ export class IncomingRequestContext implements RequestContext {
 }
 
 /**
+ * `,"correlation_id":…,"request_id":…` for a log line: built once for a context made by
+ * newRequestContext, JSON-encoded here for any other.
+ */
+export function contextFieldsJson(ctx: RequestContext): string {
+  if (ctx instanceof IncomingRequestContext) return ctx.idsJson;
+  return `,"correlation_id":${JSON.stringify(ctx.correlationId)},"request_id":${JSON.stringify(ctx.requestId)}`;
+}
+
+/**
  * The context of a new incoming request: a new request id, and the caller's correlation id when
  * sane; otherwise this request starts the unit of work and its request id is the correlation id.
  */

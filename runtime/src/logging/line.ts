@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { IncomingRequestContext, type RequestContext } from './context';
+import { contextFieldsJson, type RequestContext } from './context';
 import type { StringRedactor } from './redaction';
 
 /** What createLogger records on its loggers, so that lines of a known shape can skip pino's generic path. */
@@ -92,9 +92,7 @@ export function preformattedLineWriter(logger: Logger): PreformattedLineWriter |
       const num = levels[level];
       if (num === undefined || !logger.isLevelEnabled(level)) return;
       countLine(num);
-      let ids = '';
-      if (ctx instanceof IncomingRequestContext) ids = ctx.idsJson;
-      else if (ctx) ids = `,"correlation_id":${JSON.stringify(ctx.correlationId)},"request_id":${JSON.stringify(ctx.requestId)}`;
+      const ids = ctx ? contextFieldsJson(ctx) : '';
       const line =
         levelStrings[num]! +
         time.call(logger) +

@@ -4,7 +4,7 @@
  * fault tests); `start()` brings it back on the same port with the same data.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -87,6 +87,27 @@ export interface ThrowawayPostgres extends ThrowawayServer {
   readonly url: string;
 }
 
+/** `pid` and every process descending from it (Linux /proc), parents before children. */
+function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the parenthesised command name: state, ppid, ...
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
 export async function startPostgres(): Promise<ThrowawayPostgres> {
   const port = await freePort();
   const bin = pgBinDir();
@@ -111,10 +132,14 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
     },
     async kill() {
       if (child?.pid) {
-        try {
-          process.kill(-child.pid, 'SIGKILL'); // the process group: runuser and postgres with its backends
-        } catch {
-          /* already gone */
+        // Backends call setsid(), so the process group (runuser and the postmaster) misses them: an
+        // orphaned backend would go on answering a pooled connection for a moment. Kill the whole tree.
+        for (const pid of [...processTree(child.pid)].reverse()) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
         }
       }
       await waitExit(child);

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== node $(node --version) ($(command -v node))"
 bash scripts/setup-test-deps.sh
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json

@@ -37,7 +37,7 @@ export async function bundleLikeTheImage(
     entryPoints: [join(ROOT, entry)],
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     tsconfig: join(ROOT, 'tsconfig.json'),
     external: ['pg', 'ioredis', 'openai'],

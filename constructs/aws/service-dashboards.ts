@@ -20,7 +20,7 @@ import { grantQuery, type IPrometheusWorkspace } from './prometheus-workspace';
 
 /**
  * Runtime of the upload handler: the newest Node.js Lambda runtime (it ships the AWS SDK v3 the
- * handler's entry requires; the bundle itself targets Node 20 syntax, so any newer runtime runs it).
+ * handler's entry requires; the bundle targets the same Node.js 24).
  */
 export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
@@ -271,7 +271,7 @@ function bundledHandler(payload: string): lambda.Code {
               join(HANDLER_DIR, 'index.ts'),
               '--bundle',
               '--platform=node',
-              '--target=node20',
+              '--target=node24',
               '--format=cjs',
               '--external:@aws-sdk/*',
               `--outfile=${join(outputDir, 'index.js')}`,

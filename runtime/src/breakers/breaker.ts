@@ -85,7 +85,7 @@ function isOpossumTimeout(err: unknown): boolean {
 }
 
 /**
- * A breaker on opossum 9. opossum runs each call (per-call timeout, open-state timer, half-open
+ * A breaker on opossum 10. opossum runs each call (per-call timeout, open-state timer, half-open
  * admission of one probe); on top of it this class counts CONSECUTIVE failures (opossum opens
  * on an error percentage), keeps the breaker half-open until `successThreshold` probes in a row
  * succeed, gives every call its own AbortController, and filters caller errors.
@@ -126,7 +126,7 @@ export class OpossumBreaker implements Breaker {
         return true;
       }) as (err: unknown) => boolean,
     });
-    // opossum 9 passes (err, latency, args) to 'timeout'; @types/opossum declares only err.
+    // opossum passes (err, latency, args) to 'timeout'; @types/opossum declares only err.
     (this.cb as unknown as NodeJS.EventEmitter).on('timeout', (_err: Error, _latency: number, args: [Call]) => this.onTimeout(args[0]));
     this.cb.on('failure', (_err, _latency, args) => this.onFailure(args[0]));
     this.cb.on('success', () => this.onSuccess());

@@ -1,11 +1,15 @@
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.json');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/runtime/src'],
+  roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Type-checking is its own step (`npm run typecheck`); ts-jest only transpiles.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
-  moduleNameMapper: { '^@bulwark/runtime$': '<rootDir>/runtime/src/index.ts' },
+  // In this repository the packages resolve to their sources (tsconfig.json `paths`), as tsx does.
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -9,8 +9,8 @@
  */
 import { join } from 'node:path';
 import { providersService } from '../lib/services/providers';
-import { startOpenAIServer, type OpenAIServer } from '../test/support/openai-server';
-import { startPostgres, startRedis, type ThrowawayServer } from '../test/support/servers';
+import { startOpenAIServer, type OpenAIServer } from '@bulwark/harness';
+import { startPostgres, startRedis, type ThrowawayServer } from '@bulwark/harness';
 import { compareServers, type CompareOptions, type Comparison } from './http/compare';
 import { cpuPlan } from './lib/cpus';
 import type { LoadResult } from './http/load';

@@ -1,21 +1,12 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { providersService } from '../lib/services';
-import { ProvidersStack } from '../lib/providers-stack';
+import { App } from 'aws-cdk-lib';
+import { buildExampleApp } from '../lib/example-app';
+import { DEPLOYMENTS } from '../lib/services';
 import { synthKubernetesManifests } from './k8s';
 
 const app = new App();
-// AwsSolutions checks run on every synth: an unacknowledged finding fails it
-// (report in cdk.out/validation-report.json).
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-
-new ProvidersStack(app, 'BulwarkProviders', {
-  service: providersService,
-  // `cdk synth -c secrets=import` when the secrets already exist under bulwark/<service>/<VAR>.
-  secrets: app.node.tryGetContext('secrets') === 'import' ? 'import' : 'create',
-});
+buildExampleApp(app, DEPLOYMENTS);
 app.synth();
 
 // The main job also writes the Kubernetes manifests of every declared service (cdk8s).

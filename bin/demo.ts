@@ -15,12 +15,12 @@
  * The throwaway servers, proxy, OpenAI stand-in, load generator and process stack are the test
  * suite's own (test/support, test/e2e): the demo runs exactly what the end-to-end suite runs.
  */
-import { portOpen } from '../test/support/ports';
+import { portOpen } from '@bulwark/harness';
 import { emitKeypressEvents } from 'node:readline';
-import { startLoad, type LoadGenerator } from '../test/support/load';
-import type { OpenAIServerMode } from '../test/support/openai-server';
-import { startProcessStack, type ProcessStack } from '../test/e2e/process-stack';
-import { ProvidersTraffic, seedProviders } from '../test/e2e/traffic';
+import { startLoad, type LoadGenerator } from '@bulwark/harness';
+import type { OpenAIServerMode } from '@bulwark/harness';
+import { startProcessStack, type ProcessStack } from '@bulwark/harness';
+import { ProvidersTraffic, seedProviders } from '@bulwark/harness';
 import { providersService } from '../lib/services/providers';
 
 const OPENAI_MODES: readonly OpenAIServerMode[] = ['ok', 'error500', 'rateLimit', 'hang'];

@@ -15,7 +15,7 @@ import {
   renderKubeletLogRotation,
   renderManifestsReadme,
   type ObservedServiceChartProps,
-} from '../constructs/k8s';
+} from '@bulwark/constructs/k8s';
 import { SERVICES } from '../lib/services';
 
 const MANIFEST_EXTENSION = '.k8s.yaml';

@@ -1,4 +1,4 @@
-import type { RuntimeMetrics } from '@bulwark/runtime';
+import type { RuntimeMetrics } from '../../runtime/src/internal';
 import { median, percentile } from './stats';
 
 /** Sample lines (not comments) of an exposition: the number of series a scrape ingests. */

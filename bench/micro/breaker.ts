@@ -5,7 +5,8 @@
  * process. Calls are sequential (each awaited), as a request handler makes them.
  */
 import CircuitBreaker from 'opossum';
-import { BreakerRegistry, createLogDestination, createLogger, createMetrics, KIND_DEFAULTS } from '@bulwark/runtime';
+import { KIND_DEFAULTS } from '@bulwark/runtime';
+import { BreakerRegistry, createLogDestination, createLogger, createMetrics } from '../../runtime/src/internal';
 import { failToParent, toParent } from '../lib/child';
 import { compareCases, type MicroCase } from './timing';
 

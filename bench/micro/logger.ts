@@ -7,15 +7,7 @@
  */
 import { openSync } from 'node:fs';
 import pino from 'pino';
-import {
-  createLogDestination,
-  createLogger,
-  createMetrics,
-  DEFAULT_LOG_BUFFERING,
-  runWithContext,
-  SecretRedactor,
-  type RequestContext,
-} from '@bulwark/runtime';
+import { createLogDestination, createLogger, createMetrics, DEFAULT_LOG_BUFFERING, runWithContext, SecretRedactor, type RequestContext } from '../../runtime/src/internal';
 import { providersService } from '../../lib/services/providers';
 import { BENCH_ENV } from '../lib/env';
 import { failToParent, toParent } from '../lib/child';

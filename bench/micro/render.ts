@@ -5,7 +5,7 @@
  * same registry, in one process. The example service's own series count is measured on the
  * running service (bench/service/service.ts).
  */
-import { createMetrics } from '@bulwark/runtime';
+import { createMetrics } from '../../runtime/src/internal';
 import { failToParent, toParent } from '../lib/child';
 import { fillToSeries, timeRenders } from '../lib/render';
 

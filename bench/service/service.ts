@@ -6,7 +6,7 @@
  * rendering at its own series count.
  */
 import type { AddressInfo } from 'node:net';
-import { createLogDestination, DEFAULT_LOG_BUFFERING } from '@bulwark/runtime';
+import { createLogDestination, DEFAULT_LOG_BUFFERING } from '../../runtime/src/internal';
 import { startService } from '../../service/server';
 import { failToParent, onParentMessage, toParent } from '../lib/child';
 import { measureWindow } from '../lib/window';

@@ -3,10 +3,11 @@
  * connection strings, and a check of PostgreSQL, Redis and OpenAI in parallel) with healthy
  * dependencies, and with OpenAI hanging (its stand-in accepts the request and never answers).
  */
-import { createLogDestination, createRuntime, type ValidationSummary } from '@bulwark/runtime';
+import { createRuntime, type ValidationSummary } from '@bulwark/runtime';
+import { createLogDestination } from '../../runtime/src/internal';
 import { providersService } from '../../lib/services/providers';
 import { SUMMARY_MODEL } from '../../service/app';
-import { startOpenAIServer } from '../../test/support/openai-server';
+import { startOpenAIServer } from '@bulwark/harness';
 import { failToParent, toParent } from '../lib/child';
 
 export interface StartupTiming {

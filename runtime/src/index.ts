@@ -1,20 +1,25 @@
+/**
+ * @bulwark/runtime: what a service author uses. Declare the service (`defineService`), create the
+ * runtime from it (`createRuntime`), reach dependencies through its adapters and serve through
+ * the Fastify plugin or `runtime.createServer()` (node:http).
+ *
+ * Subpaths that load no client library, logger or metrics registry:
+ * `@bulwark/runtime/declaration` (the declaration model) and `@bulwark/runtime/catalog` (every
+ * name that crosses a boundary: metrics, labels, flags, endpoints).
+ */
 export * from './declaration';
-export * from './metrics';
-export * from './flags/flags';
-export * from './degradation/levels';
-export * from './http/paths';
-export * from './secrets/redact';
-export * from './breakers';
-export * from './degradation/manager';
-export * from './adapters';
-export * from './startup/validator';
-export * from './logging';
-export * from './http/routes';
-export * from './http/respond';
-export * from './http/health';
-export * from './http/instrument';
-export * from './http/fastify';
-export { CLIENT_CLOSED_STATUS, OTHER_METHOD, ACCESS_LOG_MESSAGE } from './http/recorder';
-export * from './lifecycle/runtime';
-export * from './lifecycle/unavailable';
-export * from './lifecycle/shutdown-env';
+export { createRuntime, BulwarkRuntime, type RuntimeOptions, type ShutdownOptions } from './lifecycle/runtime';
+export type { PostgresAdapter, PostgresAdapterOptions, QueryLabels, SqlOperation, TransactionClient } from './adapters/postgres';
+export type { RedisAdapter } from './adapters/redis';
+export type { OpenAIAdapter, OpenAIAdapterError } from './adapters/openai';
+export type { CallAdapter } from './adapters/call';
+export { bulwarkFastify, type BulwarkFastifyOptions } from './http/fastify';
+export { instrumentHandler, type InstrumentOptions, type NodeHandler } from './http/instrument';
+export { createRouteMatcher } from './http/routes';
+export { currentContext } from './logging/context';
+export type { Logger } from 'pino';
+export type { LevelTransition } from './degradation/manager';
+export type { ValidationSummary, ValidationResult } from './startup/validator';
+export { StartupValidationError } from './startup/validator';
+export { FlagError } from './flags/flags';
+export { BreakerOpenError, BreakerTimeoutError, BreakerShutdownError } from './breakers/errors';

@@ -7,22 +7,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parser } from '@prometheus-io/lezer-promql';
-import { FLAG } from '@bulwark/runtime';
+import { FLAG } from '../../runtime/src/internal';
 import { SERVICES } from '../../lib/services';
-import { checkPromQL } from '../../lib/monitoring/promql-check';
+import { RULES_DIR, RULE_TESTS_DIR, generatedAlertFiles } from '../../bin/monitoring';
+import { checkPromQL } from '../support/promql-check';
 import {
   ALERT,
-  RULES_DIR,
-  RULE_TESTS_DIR,
   RUNBOOK_DIR,
-  generatedAlertFiles,
   recordedSeries,
   buildRuleGroups,
   ruleFileName,
   ruleTestFileName,
   type AlertingRule,
   type RuleGroups,
-} from '../../alerts';
+} from '@bulwark/alerts';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (rel: string) => readFileSync(join(ROOT, rel), 'utf8');

@@ -1,6 +1,6 @@
-import { METRICS, LABEL } from '@bulwark/runtime';
-import { checkPromQL } from '../../lib/monitoring/promql-check';
-import { SCRAPE_SERIES } from '../../lib/monitoring/scrape-series';
+import { METRICS, LABEL } from '../../runtime/src/internal';
+import { checkPromQL } from '../support/promql-check';
+import { SCRAPE_SERIES } from '@bulwark/runtime/catalog';
 
 const requests = METRICS.httpRequestsTotal.name;
 const durationBucket = `${METRICS.httpRequestDurationSeconds.name}_bucket`;

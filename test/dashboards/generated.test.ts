@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { catalogSeries, defineService } from '@bulwark/runtime';
-import { GENERATED_DIR, generatedDashboardFiles, listGenerated, renderAll } from '../../dashboards';
-import { WRITERS } from '../../bin/monitoring';
-import { writeDashboardFiles } from '../../dashboards/write';
+import { defineService } from '@bulwark/runtime';
+import { catalogSeries } from '../../runtime/src/internal';
+import { renderAll } from '@bulwark/dashboards';
+import { DASHBOARDS_DIR as GENERATED_DIR, WRITERS, generatedDashboardFiles, listGenerated, writeDashboardFiles } from '../../bin/monitoring';
 import { SERVICES } from '../../lib/services';
 
 const FIX = 'dashboards/generated is stale: run `npm run monitoring` and commit the result';

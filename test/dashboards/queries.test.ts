@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { checkPromQL } from '../../lib/monitoring/promql-check';
+import { checkPromQL } from '../support/promql-check';
 import { everyDashboard, queries, substituteGrafanaVariables } from './support';
 
 const dashboards = everyDashboard();

@@ -1,5 +1,5 @@
 import { defineService, LEVEL, LEVEL_NAMES } from '@bulwark/runtime';
-import { buildDashboards, dashboardUid, renderDashboards } from '../../dashboards';
+import { buildDashboards, dashboardUid, renderDashboards } from '@bulwark/dashboards';
 import { SERVICES, providersService } from '../../lib/services';
 import { asJson, dataPanels, everyDashboard, type DashboardJson, type PanelJson } from './support';
 

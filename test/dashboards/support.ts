@@ -1,6 +1,6 @@
 /** Reads generated dashboard JSON the way Grafana does: as plain data, not SDK objects. */
 import { SERVICES } from '../../lib/services';
-import { buildDashboards } from '../../dashboards';
+import { buildDashboards } from '@bulwark/dashboards';
 
 export interface PanelJson {
   id?: number;

@@ -4,7 +4,7 @@
  * printed is closed afterwards).
  */
 import { spawn } from 'node:child_process';
-import { portOpen } from '../support/ports';
+import { portOpen } from '@bulwark/harness';
 import { join } from 'node:path';
 
 jest.setTimeout(90_000);

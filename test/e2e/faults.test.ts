@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { LevelName } from '@bulwark/runtime';
 import { providersService } from '../../lib/services/providers';
-import { sendRequest, startLoad, type LoadGenerator, type LoadResult } from '../support/load';
-import { sleep, waitFor } from '../support/ports';
-import type { PrometheusAlert, ThrowawayPrometheus } from '../support/prometheus';
+import { sendRequest, startLoad, type LoadGenerator, type LoadResult } from '@bulwark/harness';
+import { sleep, waitFor } from '@bulwark/harness';
+import type { PrometheusAlert, ThrowawayPrometheus } from '@bulwark/harness';
 import { LevelWatcher } from './level-watcher';
-import { startProcessStack, type ProcessStack } from './process-stack';
+import { startProcessStack, type ProcessStack } from '@bulwark/harness';
 import { writeTimings, type ScenarioTiming } from './timings';
-import { ProvidersTraffic, READ_ROUTES, ROUTE, seedProviders, WRITE_ROUTES } from './traffic';
+import { ProvidersTraffic, READ_ROUTES, ROUTE, seedProviders, WRITE_ROUTES } from '@bulwark/harness';
 
 jest.setTimeout(120_000);
 

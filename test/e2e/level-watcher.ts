@@ -3,7 +3,7 @@
  * every `everyMs` (its JSON body carries the level, 200 or 503 alike), recording each sample.
  */
 import { levelName, type LevelName } from '@bulwark/runtime';
-import { sleep } from '../support/ports';
+import { sleep } from '@bulwark/harness';
 
 export interface LevelSample {
   readonly at: number;

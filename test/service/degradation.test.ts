@@ -4,7 +4,7 @@
  */
 import { Client } from 'pg';
 import { LEVEL } from '@bulwark/runtime';
-import { waitFor } from '../support/ports';
+import { waitFor } from '@bulwark/harness';
 import { startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(60_000);

@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { providersService } from '../../lib/services/providers';
-import { freePort } from '../support/ports';
-import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '../support/servers';
+import { freePort } from '@bulwark/harness';
+import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
 
 jest.setTimeout(60_000);
 

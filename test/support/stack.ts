@@ -7,9 +7,9 @@ import { Writable } from 'node:stream';
 import { defineService, type DependencyInput, type ServiceDeclaration } from '@bulwark/runtime';
 import { providersInput } from '../../lib/services/providers';
 import { startService, type RunningService } from '../../service/server';
-import { startLatencyProxy } from './latency-proxy';
-import { startOpenAIServer, type OpenAIServer } from './openai-server';
-import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from './servers';
+import { startLatencyProxy } from '@bulwark/harness';
+import { startOpenAIServer, type OpenAIServer } from '@bulwark/harness';
+import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
 
 type LatencyProxy = Awaited<ReturnType<typeof startLatencyProxy>>;
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LABEL } from '../metrics/catalog';
+import { BREAKER_STATE_VALUE, LABEL } from '../metrics/catalog';
 import type { RuntimeMetrics } from '../metrics/registry';
 import { OpossumBreaker, PassThroughBreaker, type Breaker, type BreakerHooks, type BreakerOptions, type BreakerState } from './breaker';
 
@@ -24,8 +24,6 @@ export interface BreakerRegistryOptions {
   readonly logger: Logger;
 }
 
-/** circuit_breaker_state values. */
-export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, open: 1, 'half-open': 2 };
 
 /** Creates, names and shuts down the process's breakers; logs and counts every state change once. */
 export class BreakerRegistry {

@@ -19,20 +19,11 @@ import { createLogger } from '../logging/logger';
 import { LABEL } from '../metrics/catalog';
 import { createMetrics, type RuntimeMetrics } from '../metrics/registry';
 import { SecretRedactor } from '../secrets/redact';
-import { shutdownFromEnv } from './shutdown-env';
+import { shutdownFromEnv, type ShutdownOptions } from './shutdown-env';
 import { dependencyUnavailable } from './unavailable';
 import { describeFailure, StartupValidationError, validateStartup, type ValidationSummary } from '../startup/validator';
 
-export interface ShutdownOptions {
-  /**
-   * Time between readiness failing and the servers closing, so load balancers stop routing
-   * here before connections close. Requests keep being served meanwhile.
-   * @default SHUTDOWN_DRAIN_DELAY_MS from the environment, else 0
-   */
-  readonly drainDelayMs?: number;
-  /** Hard bound on draining in-flight requests; connections still open then are destroyed. @default SHUTDOWN_TIMEOUT_MS from the environment, else 10000 */
-  readonly timeoutMs?: number;
-}
+export type { ShutdownOptions } from './shutdown-env';
 
 export interface RuntimeOptions {
   /** Where flags, connection URLs and keys are read from. @default process.env */

@@ -1,4 +1,13 @@
-import type { ShutdownOptions } from './runtime';
+export interface ShutdownOptions {
+  /**
+   * Time between readiness failing and the servers closing, so load balancers stop routing
+   * here before connections close. Requests keep being served meanwhile.
+   * @default SHUTDOWN_DRAIN_DELAY_MS from the environment, else 0
+   */
+  readonly drainDelayMs?: number;
+  /** Hard bound on draining in-flight requests; connections still open then are destroyed. @default SHUTDOWN_TIMEOUT_MS from the environment, else 10000 */
+  readonly timeoutMs?: number;
+}
 
 /** Environment variables that tune shutdown; deployments set them explicitly, like the flags. */
 export const SHUTDOWN_ENV = {

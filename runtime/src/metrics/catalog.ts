@@ -35,6 +35,20 @@ export type LabelName = (typeof LABEL)[keyof typeof LABEL];
 /** Labels Prometheus attaches to every scraped series (target labels). */
 export const TARGET_LABELS = ['job', 'instance'] as const;
 
+/**
+ * Series Prometheus itself writes for every scrape target (not the runtime): `up` is 1 when the
+ * last scrape succeeded and 0 when it failed. Rules and dashboards name them from here; they carry
+ * the target labels only.
+ */
+export const SCRAPE_SERIES = {
+  up: 'up',
+  scrapeDurationSeconds: 'scrape_duration_seconds',
+  scrapeSamplesScraped: 'scrape_samples_scraped',
+} as const;
+
+/** `circuit_breaker_state` values, by breaker state. */
+export const BREAKER_STATE_VALUE = { closed: 0, open: 1, 'half-open': 2 } as const;
+
 /** Value of the `endpoint` label for a request that matched no declared route. */
 export const UNMATCHED_ENDPOINT = 'unmatched';
 

@@ -7,14 +7,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { providersService } from '../../../lib/services';
-import { collectDashboards } from '../../../constructs/aws';
+import { collectDashboards } from '@bulwark/constructs/aws';
 import {
   GrafanaApiError,
   deleteDashboards,
   forSchemaVersion,
   upsertDashboards,
-} from '../../../constructs/aws/dashboards-handler/grafana-api';
-import { handleDashboardsEvent, type DashboardsResourceProperties } from '../../../constructs/aws/dashboards-handler/handle-event';
+} from '../../../constructs/src/aws/dashboards-handler/grafana-api';
+import { handleDashboardsEvent, type DashboardsResourceProperties } from '../../../constructs/src/aws/dashboards-handler/handle-event';
 
 interface Recorded {
   method: string;

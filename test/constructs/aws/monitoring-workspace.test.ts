@@ -4,9 +4,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { parse } from 'yaml';
-import { renderRuleFile } from '../../../alerts/render';
+import { renderRuleFile } from '../../../alerts/src/render';
 import { providersService } from '../../../lib/services';
-import { APS_SERVICE_PRINCIPAL, MonitoringWorkspace } from '../../../constructs/aws';
+import { APS_SERVICE_PRINCIPAL, MonitoringWorkspace } from '@bulwark/constructs/aws';
 import { joinToText, only } from './support';
 
 // One stack shared by every assertion: the construct alone, as another stack would use it.

@@ -1,7 +1,7 @@
-import { FLAG, FLAG_DEFAULTS, HEALTH_PATH, SHUTDOWN_ENV } from '@bulwark/runtime';
+import { FLAG, FLAG_DEFAULTS, HEALTH_PATH, SHUTDOWN_ENV } from '../../../runtime/src/internal';
 import { parse } from 'yaml';
 import { providersService } from '../../../lib/services';
-import { APP_CONTAINER_NAME, COLLECTOR_CONFIG_ENV, COLLECTOR_CONTAINER_NAME } from '../../../constructs/aws';
+import { APP_CONTAINER_NAME, COLLECTOR_CONFIG_ENV, COLLECTOR_CONTAINER_NAME } from '@bulwark/constructs/aws';
 import { joinToText, only, synthProviders } from './support';
 
 // One synth of the example stack shared by every assertion.

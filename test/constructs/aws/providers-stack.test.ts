@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { providersService } from '../../../lib/services';
-import { IMAGE_CONTEXT_EXCLUDES } from '../../../lib/providers-stack';
+import { IMAGE_CONTEXT_EXCLUDES } from '../../../lib/service-stack';
 import { acknowledgements, nagFindings, snapshotOf, stableSnapshotSerializer, synthProviders } from './support';
 
 expect.addSnapshotSerializer(stableSnapshotSerializer);
@@ -10,7 +10,7 @@ expect.addSnapshotSerializer(stableSnapshotSerializer);
 const { app, stack, template } = synthProviders();
 const ROOT = join(__dirname, '../../..');
 
-describe('ProvidersStack (the example app)', () => {
+describe('ServiceStack of the providers service (the example app)', () => {
   it('matches the snapshot (asset and content hashes removed)', () => {
     expect(snapshotOf(stack)).toMatchSnapshot();
   });
@@ -34,7 +34,7 @@ describe('ProvidersStack (the example app)', () => {
   });
 
   it('imports the secrets by name instead when asked', () => {
-    const imported = synthProviders({ secrets: 'import', image: undefined }).template;
+    const imported = synthProviders({ secrets: 'import' }).template;
     imported.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 

@@ -12,7 +12,7 @@ import {
   ServiceDashboards,
   collectDashboards,
   prometheusWorkspaceFromId,
-} from '../../../constructs/aws';
+} from '@bulwark/constructs/aws';
 import { joinToText, only } from './support';
 
 function synth(services = [providersService]) {

@@ -4,18 +4,18 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { providersService } from '../../../lib/services';
-import { ProvidersStack, type ProvidersStackProps } from '../../../lib/providers-stack';
+import { ServiceStack, type ServiceStackProps } from '../../../lib/service-stack';
 
 export interface Synthesized {
   readonly app: App;
-  readonly stack: ProvidersStack;
+  readonly stack: ServiceStack;
   readonly template: Template;
 }
 
 /** The example stack as `cdk synth` makes it (image built from service/Dockerfile, env-agnostic). */
-export function synthProviders(props: Partial<ProvidersStackProps> = {}): Synthesized {
+export function synthProviders(props: Partial<ServiceStackProps> = {}): Synthesized {
   const app = new App();
-  const stack = new ProvidersStack(app, 'BulwarkProviders', { service: providersService, ...props });
+  const stack = new ServiceStack(app, 'BulwarkProviders', { service: providersService, image: { dockerfile: 'service/Dockerfile' }, ...props });
   return { app, stack, template: Template.fromStack(stack) };
 }
 

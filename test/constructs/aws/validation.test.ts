@@ -12,7 +12,7 @@ import {
   prometheusWorkspaceFromId,
   type ObservedServiceProps,
   type ServiceDashboardsProps,
-} from '../../../constructs/aws';
+} from '@bulwark/constructs/aws';
 
 /** Builds an ObservedService with valid props, overridden by `over`; returns what it threw. */
 function observedServiceError(over: (stack: Stack) => Partial<ObservedServiceProps>): Error | undefined {

@@ -1,7 +1,7 @@
-import { FLAG, flagsToEnv, HEALTH_PATH, SHUTDOWN_ENV } from '@bulwark/runtime';
-import { renderRuleFile } from '../../../alerts';
-import { renderDashboards } from '../../../dashboards';
-import { JOB_LABEL, KUBELET_LOG_ROTATION, renderKubeletLogRotation } from '../../../constructs/k8s';
+import { FLAG, flagsToEnv, HEALTH_PATH, SHUTDOWN_ENV } from '../../../runtime/src/internal';
+import { renderRuleFile } from '@bulwark/alerts';
+import { renderDashboards } from '@bulwark/dashboards';
+import { JOB_LABEL, KUBELET_LOG_ROTATION, renderKubeletLogRotation } from '@bulwark/constructs/k8s';
 import { providersService } from '../../../lib/services';
 import { only, synth, type Manifest } from './support';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { dashboardDataKey } from '../../../constructs/k8s';
+import { dashboardDataKey } from '@bulwark/constructs/k8s';
 import { providersService } from '../../../lib/services';
 import { only, REPO_ROOT, synth, Yaml, type Manifest } from './support';
 

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { defineService } from '@bulwark/runtime';
-import { ObservedServiceChart, ObservedServiceChartError, type ObservedServiceChartProps } from '../../../constructs/k8s';
+import { ObservedServiceChart, ObservedServiceChartError, type ObservedServiceChartProps } from '@bulwark/constructs/k8s';
 import { providersService } from '../../../lib/services';
 import { IMAGE, synth } from './support';
 

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { App, Yaml } from 'cdk8s';
-import { ObservedServiceChart, type ObservedServiceChartProps } from '../../../constructs/k8s';
+import { ObservedServiceChart, type ObservedServiceChartProps } from '@bulwark/constructs/k8s';
 import { providersService } from '../../../lib/services';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');

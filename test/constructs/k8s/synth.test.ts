@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { defaultImage, synthKubernetesManifests } from '../../../bin/k8s';
-import { KUBELET_LOG_ROTATION } from '../../../constructs/k8s';
+import { KUBELET_LOG_ROTATION } from '@bulwark/constructs/k8s';
 import { providersService } from '../../../lib/services';
 import { validateManifestFiles, type Manifest } from './support';
 

@@ -1,6 +1,7 @@
 // A real HTTP dependency on 127.0.0.1 (node:http) called with fetch through the generic adapter.
 import { createServer, type Server } from 'node:http';
-import { BreakerOpenError, BreakerRegistry, createCallAdapter, createMetrics, LABEL, measureHealthCheck, METRICS, type CallAdapter, type RuntimeMetrics } from '@bulwark/runtime';
+import { BreakerOpenError, type CallAdapter } from '@bulwark/runtime';
+import { BreakerRegistry, createCallAdapter, createMetrics, LABEL, measureHealthCheck, METRICS, type RuntimeMetrics } from '../../../runtime/src/internal';
 import { captureLogger, metricValue } from '../breakers/helpers';
 
 class HttpStatusError extends Error {

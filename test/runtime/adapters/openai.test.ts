@@ -1,19 +1,9 @@
 // The OpenAI API is stood in for by a local HTTP server (no internet here); the client is the real `openai` SDK.
-import {
-  BreakerOpenError,
-  BreakerRegistry,
-  BreakerTimeoutError,
-  createMetrics,
-  createOpenAIAdapter,
-  LABEL,
-  METRICS,
-  type OpenAIAdapter,
-  type OpenAIAdapterError,
-  type RuntimeMetrics,
-} from '@bulwark/runtime';
+import { BreakerOpenError, BreakerTimeoutError, type OpenAIAdapter, type OpenAIAdapterError } from '@bulwark/runtime';
+import { BreakerRegistry, createMetrics, createOpenAIAdapter, LABEL, METRICS, type RuntimeMetrics } from '../../../runtime/src/internal';
 import { BadRequestError } from 'openai';
-import { startOpenAIServer, type OpenAIServer } from '../../support/openai-server';
-import { waitFor } from '../../support/ports';
+import { startOpenAIServer, type OpenAIServer } from '@bulwark/harness';
+import { waitFor } from '@bulwark/harness';
 import { captureLogger, metricSum, metricValue, type LogLine } from '../breakers/helpers';
 
 const API_KEY = 'sk-live-SECRETSECRETSECRET1234';

@@ -1,17 +1,8 @@
-// Real PostgreSQL 15 (test/support/servers.ts), killed and restarted to show the breaker at work.
-import {
-  BreakerOpenError,
-  BreakerRegistry,
-  createMetrics,
-  createPostgresAdapter,
-  describeSql,
-  LABEL,
-  METRICS,
-  type PostgresAdapter,
-  type RuntimeMetrics,
-} from '@bulwark/runtime';
-import { startPostgres, type ThrowawayPostgres } from '../../support/servers';
-import { waitFor } from '../../support/ports';
+// Real PostgreSQL 15 (harness/src/servers.ts), killed and restarted to show the breaker at work.
+import { BreakerOpenError, type PostgresAdapter } from '@bulwark/runtime';
+import { BreakerRegistry, createMetrics, createPostgresAdapter, describeSql, LABEL, METRICS, type RuntimeMetrics } from '../../../runtime/src/internal';
+import { startPostgres, type ThrowawayPostgres } from '@bulwark/harness';
+import { waitFor } from '@bulwark/harness';
 import { captureLogger, metricValue, type LogLine } from '../breakers/helpers';
 
 const BREAKER = { failureThreshold: 2, resetTimeoutMs: 300, successThreshold: 1, timeoutMs: 1_000 };

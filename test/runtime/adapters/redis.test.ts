@@ -1,7 +1,8 @@
-// Real redis-server (test/support/servers.ts), killed and restarted to show the breaker at work.
-import { BreakerOpenError, BreakerRegistry, createMetrics, createRedisAdapter, LABEL, METRICS, type RedisAdapter, type RuntimeMetrics } from '@bulwark/runtime';
-import { startRedis, type ThrowawayServer } from '../../support/servers';
-import { waitFor } from '../../support/ports';
+// Real redis-server (harness/src/servers.ts), killed and restarted to show the breaker at work.
+import { BreakerOpenError, type RedisAdapter } from '@bulwark/runtime';
+import { BreakerRegistry, createMetrics, createRedisAdapter, LABEL, METRICS, type RuntimeMetrics } from '../../../runtime/src/internal';
+import { startRedis, type ThrowawayServer } from '@bulwark/harness';
+import { waitFor } from '@bulwark/harness';
 import { captureLogger, metricSum, metricValue, type LogLine } from '../breakers/helpers';
 
 const BREAKER = { failureThreshold: 3, resetTimeoutMs: 300, successThreshold: 1, timeoutMs: 500 };

@@ -1,17 +1,6 @@
-import {
-  BreakerOpenError,
-  BreakerRegistry,
-  BreakerShutdownError,
-  BreakerTimeoutError,
-  createMetrics,
-  LABEL,
-  METRICS,
-  type Breaker,
-  type BreakerOptions,
-  type BreakerStateChange,
-  type RuntimeMetrics,
-} from '@bulwark/runtime';
-import { waitFor } from '../../support/ports';
+import { BreakerOpenError, BreakerShutdownError, BreakerTimeoutError } from '@bulwark/runtime';
+import { BreakerRegistry, createMetrics, LABEL, METRICS, type Breaker, type BreakerOptions, type BreakerStateChange, type RuntimeMetrics } from '../../../runtime/src/internal';
+import { waitFor } from '@bulwark/harness';
 import { captureLogger, deferred, metricValue, PINO_INFO, PINO_WARN, trackTimers, type LogLine } from './helpers';
 
 const BASE = { failureThreshold: 3, resetTimeoutMs: 80, successThreshold: 1, timeoutMs: 1_000 } as const;

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import type { RuntimeMetrics } from '@bulwark/runtime';
+import type { RuntimeMetrics } from '../../../runtime/src/internal';
 
 export interface LogLine {
   level: number;

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { createMetrics, METRICS, type MetricKey, type MetricSpec } from '@bulwark/runtime';
+import { createMetrics, METRICS, type MetricKey, type MetricSpec } from '../../../runtime/src/internal';
 import {
   installFastCounterChildren,
   installFastGaugeChildren,

@@ -1,4 +1,5 @@
-import { ACCEPTED_FLAG_VALUES, FLAG, FlagError, flagsToEnv, parseFlags } from '@bulwark/runtime';
+import { FlagError } from '@bulwark/runtime';
+import { ACCEPTED_FLAG_VALUES, FLAG, flagsToEnv, parseFlags } from '../../../runtime/src/internal';
 
 describe('feature flags', () => {
   it('unset means on, except STARTUP_FAIL_ON_WARNING', () => {

@@ -1,4 +1,4 @@
-import { catalogSeries, createMetrics, METRICS } from '@bulwark/runtime';
+import { catalogSeries, createMetrics, METRICS } from '../../../runtime/src/internal';
 
 describe('runtime metrics', () => {
   it('two runtimes in one process never collide ("Metric already registered")', async () => {

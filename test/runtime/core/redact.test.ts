@@ -1,4 +1,5 @@
-import { defineService, REDACTED, SecretRedactor } from '@bulwark/runtime';
+import { defineService } from '@bulwark/runtime';
+import { REDACTED, SecretRedactor } from '../../../runtime/src/internal';
 
 describe('SecretRedactor', () => {
   const decl = defineService({

@@ -1,16 +1,5 @@
-import {
-  createMetrics,
-  defineService,
-  DegradationManager,
-  LABEL,
-  LEVEL,
-  METRICS,
-  SecretRedactor,
-  SLOW_CALLS_TO_DEGRADE,
-  type DependencyInput,
-  type LevelTransition,
-  type RuntimeMetrics,
-} from '@bulwark/runtime';
+import { defineService, LEVEL, type DependencyInput, type LevelTransition } from '@bulwark/runtime';
+import { createMetrics, DegradationManager, LABEL, METRICS, SecretRedactor, SLOW_CALLS_TO_DEGRADE, type RuntimeMetrics } from '../../../runtime/src/internal';
 import { captureLogs, PINO_LEVEL } from './log-capture';
 
 type Mode = 'ok' | 'fail' | 'slow' | 'hang';

@@ -1,8 +1,9 @@
 import { Client } from 'pg';
-import { createMetrics, defineService, DegradationManager, LABEL, METRICS, type DependencyCheck } from '@bulwark/runtime';
-import { startLatencyProxy, type LatencyProxy } from '../../support/latency-proxy';
-import { waitFor } from '../../support/ports';
-import { startPostgres, type ThrowawayPostgres } from '../../support/servers';
+import { defineService } from '@bulwark/runtime';
+import { createMetrics, DegradationManager, LABEL, METRICS, type DependencyCheck } from '../../../runtime/src/internal';
+import { startLatencyProxy, type LatencyProxy } from '@bulwark/harness';
+import { waitFor } from '@bulwark/harness';
+import { startPostgres, type ThrowawayPostgres } from '@bulwark/harness';
 import { captureLogs } from './log-capture';
 import { waitForKilledPostmaster } from './postmaster';
 

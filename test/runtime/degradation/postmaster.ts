@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '@bulwark/harness';
 
 /**
- * Works around a race in test/support/servers.ts: kill() waits for `runuser`, but the killed
+ * Works around a race in harness/src/servers.ts: kill() waits for `runuser`, but the killed
  * postmaster is its child, re-parented to PID 1 and left a zombie until PID 1 reaps it (up to
  * ~2 s here). PostgreSQL refuses to start while the PID in its socket lock file still exists
  * ("lock file .s.PGSQL.<port>.lock already exists"), so wait for that PID to be gone.

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { bulwarkFastify, createLogger, createMetrics, METRICS, SecretRedactor, type RuntimeMetrics } from '@bulwark/runtime';
-import { waitFor } from '../../support/ports';
+import { bulwarkFastify } from '@bulwark/runtime';
+import { createLogger, createMetrics, METRICS, SecretRedactor, type RuntimeMetrics } from '../../../runtime/src/internal';
+import { waitFor } from '@bulwark/harness';
 import { LogCapture } from '../logging/capture';
 import { seriesValue, SwitchableHealth } from './helpers';
 

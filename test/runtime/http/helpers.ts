@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HealthSource, RuntimeMetrics } from '@bulwark/runtime';
+import type { HealthSource, RuntimeMetrics } from '../../../runtime/src/internal';
 
 export interface Running {
   readonly url: string;

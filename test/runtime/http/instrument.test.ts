@@ -1,15 +1,6 @@
-import {
-  createHealthEndpoints,
-  createLogger,
-  createMetrics,
-  instrumentHandler,
-  METRICS,
-  refuse,
-  SecretRedactor,
-  sendJson,
-  type RuntimeMetrics,
-} from '@bulwark/runtime';
-import { waitFor } from '../../support/ports';
+import { instrumentHandler } from '@bulwark/runtime';
+import { createHealthEndpoints, createLogger, createMetrics, METRICS, refuse, SecretRedactor, sendJson, type RuntimeMetrics } from '../../../runtime/src/internal';
+import { waitFor } from '@bulwark/harness';
 import { LogCapture } from '../logging/capture';
 import { listen, seriesValue, SwitchableHealth, type Running } from './helpers';
 

@@ -1,4 +1,5 @@
-import { createRouteMatcher, UNMATCHED_ENDPOINT } from '@bulwark/runtime';
+import { createRouteMatcher } from '@bulwark/runtime';
+import { UNMATCHED_ENDPOINT } from '../../../runtime/src/internal';
 
 describe('createRouteMatcher', () => {
   const match = createRouteMatcher(['/providers', '/providers/:id', '/providers/:id/summary', '/providers/search', 'POST /orders', '/']);

@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
-import { BreakerShutdownError, createRuntime, defineService, LEVEL, SHUTDOWN_ENV, shutdownFromEnv, type BulwarkRuntime } from '@bulwark/runtime';
+import { BreakerShutdownError, createRuntime, defineService, LEVEL, type BulwarkRuntime } from '@bulwark/runtime';
+import { SHUTDOWN_ENV, shutdownFromEnv } from '../../../runtime/src/internal';
 import { LogCapture } from '../logging/capture';
-import { freePort } from '../../support/ports';
+import { freePort } from '@bulwark/harness';
 
 const decl = defineService({ name: 'lifecycle', routes: ['/slow', '/never'] });
 

@@ -1,4 +1,5 @@
-import { acceptCorrelationId, currentContext, enterContext, newRequestContext, newRequestId, runWithContext } from '@bulwark/runtime';
+import { currentContext } from '@bulwark/runtime';
+import { acceptCorrelationId, enterContext, newRequestContext, newRequestId, runWithContext } from '../../../runtime/src/internal';
 
 /** A generated id: 64-bit random per-process prefix (hex), '-', a per-process counter (base 36). */
 const GENERATED_ID = /^[0-9a-f]{16}-[0-9a-z]+$/;

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
-import { ACCESS_LOG_MESSAGE, createLogger, createMetrics, currentContext, newRequestContext, runWithContext, SecretRedactor, type RuntimeMetrics } from '@bulwark/runtime';
+import { currentContext } from '@bulwark/runtime';
+import { ACCESS_LOG_MESSAGE, createLogger, createMetrics, newRequestContext, runWithContext, SecretRedactor, type RuntimeMetrics } from '../../../runtime/src/internal';
 import { millisJson, preformattedLineWriter, type PreformattedLineWriter } from '../../../runtime/src/logging/line';
 import { RequestRecorder } from '../../../runtime/src/http/recorder';
 import { LogCapture } from './capture';

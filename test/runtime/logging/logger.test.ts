@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogDestination, createLogger, createMetrics, flushLogs, METRICS, runWithContext, SecretRedactor } from '@bulwark/runtime';
-import { waitFor } from '../../support/ports';
+import { createLogDestination, createLogger, createMetrics, flushLogs, METRICS, runWithContext, SecretRedactor } from '../../../runtime/src/internal';
+import { waitFor } from '@bulwark/harness';
 import { LogCapture } from './capture';
 
 const SECRET = 'hunter2-very-secret';

@@ -1,21 +1,9 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import {
-  assertStartupHealthy,
-  createMetrics,
-  defineService,
-  describeFailure,
-  LABEL,
-  METRICS,
-  StartupValidationError,
-  validateStartup,
-  type DependencyCheck,
-  type RuntimeMetrics,
-  type ServiceInput,
-  type ValidateStartupOptions,
-} from '@bulwark/runtime';
-import { freePort } from '../../support/ports';
-import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '../../support/servers';
+import { defineService, StartupValidationError, type ServiceInput } from '@bulwark/runtime';
+import { assertStartupHealthy, createMetrics, describeFailure, LABEL, METRICS, validateStartup, type DependencyCheck, type RuntimeMetrics, type ValidateStartupOptions } from '../../../runtime/src/internal';
+import { freePort } from '@bulwark/harness';
+import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
 import { captureLogs, PINO_LEVEL } from '../degradation/log-capture';
 
 const DB_PASSWORD = 'Sup3r-S3cret-pw';

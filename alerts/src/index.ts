@@ -1,0 +1,7 @@
+export * from './types';
+export * from './rules';
+export * from './slo';
+export * from './render';
+export { RUNBOOK_BASE_URL, RUNBOOK_DIR, runbookUrl } from './runbooks';
+export * from './promtool-tests';
+export { expandTemplate } from './go-template';

@@ -1,0 +1,367 @@
+import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
+import { FLAG, HEALTH_PATH, SHUTDOWN_ENV, flagsToEnv, type Flags } from '@bulwark/runtime/catalog';
+import { renderCollectorConfig } from './collector-config';
+import { invalidProp } from './errors';
+import { acknowledgeNag } from './nag';
+import { grantRemoteWrite, type IPrometheusWorkspace } from './prometheus-workspace';
+
+/** The ADOT collector image the sidecar runs unless told otherwise (pinned: a moving tag would change deployments silently). */
+export const DEFAULT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.42.0';
+
+/** Environment variable the ADOT collector reads its whole configuration from. */
+export const COLLECTOR_CONFIG_ENV = 'AOT_CONFIG_CONTENT';
+
+export const APP_CONTAINER_NAME = 'app';
+export const COLLECTOR_CONTAINER_NAME = 'otel-collector';
+
+export interface ObservedServiceProps {
+  /** The service declaration (`defineService`): name, port, env vars, startup budget. */
+  readonly declaration: ServiceDeclaration;
+  /** The app's image. It must run the Bulwark runtime on Node.js (the container health check runs `node`). */
+  readonly image: ecs.ContainerImage;
+  /** Where the collector sidecar remote-writes the scraped metrics. */
+  readonly workspace: IPrometheusWorkspace;
+  /**
+   * A Secrets Manager secret for every env var the declaration marks `secret` (and only for those),
+   * keyed by env var name. Injected by ECS as secrets, never as plain environment.
+   */
+  readonly secrets: Readonly<Record<string, secretsmanager.ISecret>>;
+  /**
+   * The VPC to create the cluster and load balancer in.
+   * @default - the cluster's VPC; one of `vpc` and `cluster` is required
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The ECS cluster to run in.
+   * @default - a new cluster in `vpc` with Container Insights
+   */
+  readonly cluster?: ecs.ICluster;
+  /**
+   * Port the app container listens on. Must equal the declaration's port (the collector scrapes
+   * and the load balancer forwards to the declared port).
+   * @default declaration.port
+   */
+  readonly containerPort?: number;
+  /**
+   * Feature flags (see FLAG in the runtime). Every flag is set explicitly in the container's
+   * environment; the ones not given here get the runtime's default.
+   * @default - the runtime's defaults (everything on, STARTUP_FAIL_ON_WARNING off)
+   */
+  readonly flags?: Partial<Flags>;
+  /**
+   * Further non-secret environment (e.g. OPENAI_BASE_URL). Secret env vars and feature flags are
+   * refused here: use `secrets` and `flags`.
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Number of tasks. At least 1; 2 or more keeps serving while one task is replaced.
+   * @default 2
+   */
+  readonly desiredCount?: number;
+  /** @default 512 (0.5 vCPU) */
+  readonly cpu?: number;
+  /** @default 1024 */
+  readonly memoryLimitMiB?: number;
+  /**
+   * How long the app and collector logs are kept. Bounded: RetentionDays.INFINITE is refused.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * The awslogs driver runs non-blocking (a slow CloudWatch never stalls the app's stdout); this is
+   * the in-memory buffer for lines not yet shipped. Lines beyond it are dropped, not blocked on.
+   * @default Size.mebibytes(25)
+   */
+  readonly logMaxBufferSize?: Size;
+  /**
+   * Image of the OpenTelemetry collector sidecar.
+   * @default ContainerImage.fromRegistry(DEFAULT_COLLECTOR_IMAGE)
+   */
+  readonly collectorImage?: ecs.ContainerImage;
+  /**
+   * How often the collector scrapes the app's metrics endpoint (1 s to 5 min).
+   * @default Duration.seconds(15)
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * Serve HTTPS on 443 with this certificate (and redirect 80 to it).
+   * @default - HTTP on port 80 only
+   */
+  readonly certificate?: acm.ICertificate;
+  /**
+   * Whether the load balancer is reachable from the internet.
+   * @default true
+   */
+  readonly internetFacing?: boolean;
+  /**
+   * Whether the load balancer writes access logs to S3. Needs a stack with a concrete region (ELB
+   * writes from a per-region account), so an environment-agnostic stack cannot have them.
+   * @default - true when the stack's region is known, false in an environment-agnostic stack
+   */
+  readonly accessLogs?: boolean;
+  /**
+   * Bucket for the load balancer's access logs.
+   * @default - a new encrypted bucket whose objects expire after the log retention period
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+}
+
+const DEFAULTS = {
+  desiredCount: 2,
+  cpu: 512,
+  memoryLimitMiB: 1024,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  logMaxBufferSize: Size.mebibytes(25),
+  scrapeInterval: Duration.seconds(15),
+} as const;
+
+/** Memory kept for the collector inside the task's memory. */
+const COLLECTOR_MEMORY_MIB = 128;
+
+/**
+ * The instrumented service on ECS Fargate behind an Application Load Balancer, with an AWS Distro
+ * for OpenTelemetry collector sidecar that scrapes its `/metrics` and remote-writes to Amazon
+ * Managed Prometheus, feature flags set explicitly, secrets from Secrets Manager and bounded logs.
+ */
+export class ObservedService extends Construct implements ec2.IConnectable {
+  readonly declaration: ServiceDeclaration;
+  readonly cluster: ecs.ICluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly fargateService: ecs.FargateService;
+  readonly appContainer: ecs.ContainerDefinition;
+  readonly collectorContainer: ecs.ContainerDefinition;
+  readonly appLogGroup: logs.LogGroup;
+  readonly collectorLogGroup: logs.LogGroup;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly listener: elbv2.ApplicationListener;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** Where the load balancer's access logs go (undefined when they are off). */
+  readonly accessLogsBucket?: s3.IBucket;
+  /** The role the task's containers run with: allowed `aps:RemoteWrite` on the workspace, nothing else. */
+  readonly taskRole: iam.IRole;
+  /** `http(s)://<load balancer DNS name>` */
+  readonly url: string;
+  /** The tasks' security group: allow the tasks to reach a database with `db.connections.allowDefaultPortFrom(service)`. */
+  readonly connections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, props: ObservedServiceProps) {
+    super(scope, id);
+    const declaration = props.declaration;
+    this.declaration = declaration;
+    const port = this.validate(props);
+
+    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    const retention = props.logRetention ?? DEFAULTS.logRetention;
+    this.appLogGroup = new logs.LogGroup(this, 'AppLogs', { retention, removalPolicy: RemovalPolicy.RETAIN });
+    this.collectorLogGroup = new logs.LogGroup(this, 'CollectorLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu ?? DEFAULTS.cpu,
+      memoryLimitMiB: props.memoryLimitMiB ?? DEFAULTS.memoryLimitMiB,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.taskRole = this.taskDefinition.taskRole;
+    grantRemoteWrite(this.taskRole, props.workspace);
+
+    const logDriver = (logGroup: logs.ILogGroup, prefix: string) =>
+      ecs.LogDrivers.awsLogs({
+        logGroup,
+        streamPrefix: prefix,
+        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: props.logMaxBufferSize ?? DEFAULTS.logMaxBufferSize,
+      });
+
+    const startPeriod = Duration.millis(Math.min(300_000, declaration.startup.timeoutMs + 10_000));
+    this.appContainer = this.taskDefinition.addContainer(APP_CONTAINER_NAME, {
+      image: props.image,
+      essential: true,
+      portMappings: [{ containerPort: port, protocol: ecs.Protocol.TCP }],
+      environment: {
+        ...props.environment,
+        PORT: String(port),
+        ...flagsToEnv(props.flags),
+        // ECS takes a stopping task out of the target group (deregistration delay) before SIGTERM,
+        // so no drain delay is needed here; the drain itself must end before stopTimeout (30 s).
+        [SHUTDOWN_ENV.drainDelayMs]: '0',
+        [SHUTDOWN_ENV.timeoutMs]: '20000',
+      },
+      secrets: Object.fromEntries(Object.entries(props.secrets).map(([name, secret]) => [name, ecs.Secret.fromSecretsManager(secret)])),
+      healthCheck: {
+        // The runtime image has node but maybe no curl: probe with Node's own fetch.
+        command: ['CMD', 'node', '-e', livenessProbe(port)],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod,
+      },
+      logging: logDriver(this.appLogGroup, declaration.name),
+      stopTimeout: Duration.seconds(30),
+    });
+
+    const scrapeInterval = props.scrapeInterval ?? DEFAULTS.scrapeInterval;
+    this.collectorContainer = this.taskDefinition.addContainer(COLLECTOR_CONTAINER_NAME, {
+      image: props.collectorImage ?? ecs.ContainerImage.fromRegistry(DEFAULT_COLLECTOR_IMAGE),
+      // A collector crash must not stop the service from serving: ECS restarts it in place, and
+      // the MetricsAbsent alert fires while no samples arrive.
+      essential: false,
+      enableRestartPolicy: true,
+      restartAttemptPeriod: Duration.seconds(60),
+      memoryReservationMiB: COLLECTOR_MEMORY_MIB,
+      environment: {
+        [COLLECTOR_CONFIG_ENV]: renderCollectorConfig({
+          jobName: declaration.name,
+          port,
+          metricsPath: HEALTH_PATH.metrics,
+          scrapeIntervalSeconds: scrapeInterval.toSeconds(),
+          remoteWriteUrl: props.workspace.remoteWriteUrl,
+          region: Stack.of(this).region,
+        }),
+      },
+      healthCheck: {
+        command: ['CMD', '/healthcheck'],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(10),
+      },
+      logging: logDriver(this.collectorLogGroup, 'collector'),
+    });
+
+    this.fargateService = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount ?? DEFAULTS.desiredCount,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriod: startPeriod.plus(Duration.seconds(30)),
+      assignPublicIp: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+    this.connections = this.fargateService.connections;
+
+    const internetFacing = props.internetFacing ?? true;
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.cluster.vpc,
+      internetFacing,
+      dropInvalidHeaderFields: true,
+    });
+    if (props.accessLogs ?? !Token.isUnresolved(Stack.of(this).region)) {
+      this.accessLogsBucket =
+        props.accessLogsBucket ??
+        new s3.Bucket(this, 'AccessLogs', {
+          // ALB access logs support SSE-S3 only.
+          encryption: s3.BucketEncryption.S3_MANAGED,
+          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+          enforceSSL: true,
+          lifecycleRules: [{ expiration: Duration.days(retention) }],
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+      this.loadBalancer.logAccessLogs(this.accessLogsBucket, declaration.name);
+    }
+
+    if (props.certificate) {
+      this.listener = this.loadBalancer.addListener('Https', {
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        port: 443,
+        certificates: [props.certificate],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      });
+      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+    } else {
+      this.listener = this.loadBalancer.addListener('Http', { protocol: elbv2.ApplicationProtocol.HTTP, port: 80 });
+    }
+    this.targetGroup = this.listener.addTargets('App', {
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port,
+      targets: [this.fargateService.loadBalancerTarget({ containerName: APP_CONTAINER_NAME, containerPort: port })],
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        // Readiness, not liveness: a task in EMERGENCY or still validating gets no traffic.
+        path: HEALTH_PATH.ready,
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+    this.url = `${props.certificate ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`;
+
+    acknowledgeNag(
+      this.taskDefinition,
+      'AwsSolutions-ECS2',
+      'Only non-secret values are plain environment: PORT, the feature flags (kill switches meant to be read and flipped in the task definition), props.environment and the collector config (no credentials: SigV4 signs with the task role). Every env var the declaration marks secret is validated to come from Secrets Manager (container `Secrets`).',
+    );
+    acknowledgeNag(
+      this.taskDefinition,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Execution role: ecr:GetAuthorizationToken supports no resource-level permissions (Resource "*") and only issues a registry login; image pulls, log writes and secret reads stay scoped to their ARNs.',
+    );
+    if (internetFacing) {
+      acknowledgeNag(
+        this.loadBalancer,
+        'AwsSolutions-EC23',
+        'An internet-facing load balancer exists to be reached from anywhere on its listener port; the tasks themselves accept traffic only from the load balancer security group.',
+      );
+    }
+  }
+
+  /** Checks every prop before anything is built; returns the container port. */
+  private validate(props: ObservedServiceProps): number {
+    const d = props.declaration;
+    if (!props.vpc && !props.cluster) invalidProp(this, 'vpc', 'or props.cluster is required: the service needs a VPC to run in');
+    if (props.vpc && props.cluster) invalidProp(this, 'vpc', 'must not be given together with props.cluster (the cluster already has a VPC)');
+    if (props.accessLogs && Token.isUnresolved(Stack.of(this).region)) {
+      invalidProp(this, 'accessLogs', 'needs a stack with a concrete region (new Stack(app, id, { env: { region } })); ELB access logs cannot be set up in an environment-agnostic stack');
+    }
+    if (props.accessLogs === false && props.accessLogsBucket) invalidProp(this, 'accessLogsBucket', 'is given but props.accessLogs is false');
+    const port = props.containerPort ?? d.port;
+    if (port !== d.port) {
+      invalidProp(this, 'containerPort', `is ${port} but the declaration "${d.name}" listens on ${d.port}; make them equal (the collector scrapes and the load balancer forwards to the declared port)`);
+    }
+    const desired = props.desiredCount ?? DEFAULTS.desiredCount;
+    if (!Number.isInteger(desired) || desired < 1) invalidProp(this, 'desiredCount', `is ${desired}; use a whole number of tasks, at least 1`);
+    const retention = props.logRetention ?? DEFAULTS.logRetention;
+    if (retention === logs.RetentionDays.INFINITE) {
+      invalidProp(this, 'logRetention', 'is INFINITE ("never expire"); logs must be bounded: pick a RetentionDays period such as ONE_MONTH');
+    }
+    const buffer = props.logMaxBufferSize?.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR });
+    if (buffer !== undefined && (buffer < 1 || buffer > 1024)) invalidProp(this, 'logMaxBufferSize', `is ${buffer} MiB; use 1 to 1024 MiB`);
+    const scrape = (props.scrapeInterval ?? DEFAULTS.scrapeInterval).toMilliseconds() / 1000;
+    if (!Number.isInteger(scrape) || scrape < 1 || scrape > 300) invalidProp(this, 'scrapeInterval', `is ${scrape} s; use whole seconds from 1 to 300`);
+
+    const secretVars = Object.entries(d.env).filter(([, v]) => v.secret).map(([name]) => name);
+    const missing = secretVars.filter((name) => !props.secrets[name]);
+    if (missing.length) {
+      invalidProp(this, 'secrets', `has no Secrets Manager secret for ${missing.join(', ')}: every env var "${d.name}" declares secret must come from a secret, never plain environment`);
+    }
+    const undeclared = Object.keys(props.secrets).filter((name) => !secretVars.includes(name));
+    if (undeclared.length) {
+      invalidProp(this, 'secrets', `has ${undeclared.join(', ')}, which "${d.name}" does not declare as secret env vars; declare them (env: { NAME: { secret: true } }) or drop them`);
+    }
+    const flagNames: readonly string[] = Object.values(FLAG);
+    for (const name of Object.keys(props.environment ?? {})) {
+      if (secretVars.includes(name)) invalidProp(this, `environment.${name}`, `is a secret env var of "${d.name}"; pass it in props.secrets instead`);
+      if (flagNames.includes(name)) invalidProp(this, `environment.${name}`, 'is a feature flag; set it with props.flags instead');
+      if (name === 'PORT') invalidProp(this, 'environment.PORT', 'is set from the declaration; change the declared port instead');
+    }
+    return port;
+  }
+}
+
+/** A one-line Node script that exits 0 when the liveness endpoint answers 2xx. */
+function livenessProbe(port: number): string {
+  return `fetch('http://127.0.0.1:${port}${HEALTH_PATH.live}',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+}

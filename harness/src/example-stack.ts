@@ -1,0 +1,70 @@
+/**
+ * The example service on real processes, as the end-to-end suite and `npm run demo` run it:
+ * PostgreSQL and Redis (each behind a latency-injecting TCP proxy, so they can be slowed or cut),
+ * the local stand-in for the OpenAI API (there is no internet here), the service as a child
+ * process configured only through its environment, and optionally a real Prometheus scraping it
+ * every second with the generated rule file.
+ */
+import { join } from 'node:path';
+import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
+import { startOpenAIServer, type OpenAIServer } from './openai-server';
+import { startPrometheus, type ThrowawayPrometheus } from './prometheus';
+import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from './servers';
+import { startServiceProcess, type ServiceProcess } from './service-process';
+
+export const RULE_FILE = join(__dirname, '..', '..', 'alerts', 'generated', 'providers.rules.yml');
+/** The Prometheus job the generated rules and dashboards select (`job="providers"`). */
+export const PROMETHEUS_JOB = 'providers';
+
+export interface ProcessStack {
+  readonly pg: ThrowawayPostgres;
+  readonly redis: ThrowawayServer;
+  readonly ai: OpenAIServer;
+  readonly pgProxy: LatencyProxy;
+  readonly redisProxy: LatencyProxy;
+  /** The service's environment (connection URLs through the proxies, the stand-in's key and URL). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly service: ServiceProcess;
+  readonly prometheus?: ThrowawayPrometheus;
+  /** Stops everything started here (service first, with SIGTERM), in an order that leaves nothing behind. */
+  destroy(): Promise<void>;
+}
+
+export interface ProcessStackOptions {
+  /** Start a Prometheus scraping the service with the generated rules. @default true */
+  readonly prometheus?: boolean;
+  /** LOG_LEVEL of the service. @default info */
+  readonly logLevel?: string;
+}
+
+export async function startProcessStack(options: ProcessStackOptions = {}): Promise<ProcessStack> {
+  const started: Array<() => Promise<unknown>> = [];
+  const undo = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const [pg, redis, ai] = await Promise.all([startPostgres(), startRedis(), startOpenAIServer()]);
+    started.push(() => pg.destroy(), () => redis.destroy(), () => ai.close());
+    const [pgProxy, redisProxy] = await Promise.all([startLatencyProxy({ targetPort: pg.port }), startLatencyProxy({ targetPort: redis.port })]);
+    started.push(() => pgProxy.close(), () => redisProxy.close());
+    const env = {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${pgProxy.port}/postgres`,
+      REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+      OPENAI_API_KEY: 'sk-local-stand-in-0000000000000000',
+      OPENAI_BASE_URL: ai.baseURL,
+      LOG_LEVEL: options.logLevel ?? 'info',
+    };
+    const service = await startServiceProcess({ env });
+    started.push(() => service.stop(12_000));
+    let prometheus: ThrowawayPrometheus | undefined;
+    if (options.prometheus ?? true) {
+      prometheus = await startPrometheus({ targets: [{ job: PROMETHEUS_JOB, port: service.port }], ruleFiles: [RULE_FILE] });
+      started.push(() => prometheus!.stop());
+    }
+    let destroyed: Promise<void> | undefined;
+    return { pg, redis, ai, pgProxy, redisProxy, env, service, prometheus, destroy: () => (destroyed ??= undo()) };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

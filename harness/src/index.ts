@@ -1,0 +1,15 @@
+/**
+ * Real processes on 127.0.0.1 for this repository's tests, demo and bench: throwaway PostgreSQL,
+ * Redis and Prometheus, a local stand-in for the OpenAI API, a latency-injecting TCP proxy, a load
+ * generator, and the example service with all of them. Everything started here stops on every
+ * exit path of its owner.
+ */
+export * from './ports';
+export * from './servers';
+export * from './prometheus';
+export * from './openai-server';
+export * from './latency-proxy';
+export * from './load';
+export * from './service-process';
+export * from './example-stack';
+export * from './example-traffic';

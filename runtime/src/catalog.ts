@@ -1,0 +1,9 @@
+/**
+ * @bulwark/runtime/catalog: every name that crosses a boundary between the runtime and what
+ * watches or deploys it (metric and label names, the flags' variables, the health endpoints,
+ * the shutdown settings). Pure data: loads no client library, logger or metrics registry.
+ */
+export * from './metrics/catalog';
+export { FLAG, FLAG_DEFAULTS, ACCEPTED_FLAG_VALUES, flagsToEnv, type FlagKey, type FlagName, type Flags } from './flags/flags';
+export { HEALTH_PATH, CORRELATION_HEADER } from './http/paths';
+export { SHUTDOWN_ENV, SHUTDOWN_DEFAULTS, type ShutdownOptions } from './lifecycle/shutdown-env';

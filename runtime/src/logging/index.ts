@@ -1,4 +1,0 @@
-export * from './context';
-export * from './destination';
-export * from './logger';
-export { isSensitiveKey, type SerializedError } from './redaction';

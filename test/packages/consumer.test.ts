@@ -233,6 +233,21 @@ describe('a service project that installs the runtime alone', () => {
     expect(readdirSync(join(project, 'node_modules', '@bulwark'))).toEqual(['runtime']);
   });
 
+  it('loads no logger, metrics or client library through the declaration and catalog subpaths, and no client library through the root', () => {
+    const loaded = (entry: string): string[] => {
+      const script = `require(${JSON.stringify(entry)}); console.log(JSON.stringify(Object.keys(require.cache)))`;
+      const out = run(process.execPath, ['-e', script], { cwd: project, timeoutMs: 30_000 });
+      return (JSON.parse(out) as string[]).map((p) => relative(join(project, 'node_modules'), p).split('/').slice(0, 2).join('/'));
+    };
+    const packagesOf = (entry: string) => new Set(loaded(entry).map((p) => (p.startsWith('@') ? p : p.split('/')[0]!)));
+    for (const entry of ['@bulwark/runtime/declaration', '@bulwark/runtime/catalog']) {
+      expect({ entry, packages: [...packagesOf(entry)] }).toEqual({ entry, packages: ['@bulwark/runtime'] });
+    }
+    const root = packagesOf('@bulwark/runtime');
+    expect(root.has('pino') && root.has('prom-client') && root.has('opossum')).toBe(true);
+    for (const peer of ['pg', 'ioredis', 'openai', 'fastify']) expect({ peer, loaded: root.has(peer) }).toEqual({ peer, loaded: false });
+  });
+
   it('serves /metrics and /health/ready from a node:http service, and stops on SIGTERM', async () => {
     const port = await freePort();
     child = spawn(process.execPath, ['service.js'], { cwd: project, env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -250,10 +265,13 @@ describe('a service project that installs the runtime alone', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('http_requests_total{method="GET",endpoint="/hello/:name",status="200"} 1');
     expect(metrics).toMatch(/^degradation_level 1$/m);
-    expect(output).toContain('"service":"tiny"');
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // Log lines are written in batches; shutdown flushes the last ones.
+    const lines = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { service?: string; msg?: string; endpoint?: string });
+    expect(lines.every((l) => l.service === 'tiny')).toBe(true);
+    expect(lines.some((l) => l.endpoint === '/hello/:name')).toBe(true);
   });
 });

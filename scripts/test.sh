@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test: type-check, then the Jest suites (unit, integration against real servers,
-# generated-artifact checks), then the packages test (every package built, packed and installed
-# into projects outside the checkout). The packages test runs on its own: it compiles and installs
-# at full CPU, and the timing-sensitive fault suite should not share the machine with it.
+# generated-artifact checks), then the suites that compile, install and spawn at full CPU (every
+# package built, packed and installed outside the checkout; the bulwark CLI; every accepted
+# declaration through every generator): apart, so the timing-sensitive fault suite does not share
+# the machine with them.
 # Installs missing Debian packages first when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,9 +20,10 @@ mkdir -p .tmp
 rm -f .tmp/jest-results.json .tmp/jest-packages.json
 rc=0
 echo "== jest"
-npx jest --ci --json --outputFile=.tmp/jest-results.json --testPathIgnorePatterns '/test/packages/' || rc=$?
-echo "== jest: packages"
-npx jest --ci --json --outputFile=.tmp/jest-packages.json test/packages || rc=$?
+HEAVY=('/test/packages/' '/test/cli/' '/test/declaration/')
+npx jest --ci --json --outputFile=.tmp/jest-results.json --testPathIgnorePatterns "${HEAVY[@]}" || rc=$?
+echo "== jest: packages, CLI, accepted declarations"
+npx jest --ci --json --outputFile=.tmp/jest-packages.json "${HEAVY[@]}" || rc=$?
 node -e '
 const runs = [".tmp/jest-results.json", ".tmp/jest-packages.json"].map((f) => { try { return require("./" + f); } catch { return undefined; } }).filter(Boolean);
 const sum = (k) => runs.reduce((n, r) => n + r[k], 0);

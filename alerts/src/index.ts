@@ -2,6 +2,6 @@ export * from './types';
 export * from './rules';
 export * from './slo';
 export * from './render';
-export { RUNBOOK_BASE_URL, RUNBOOK_DIR, runbookUrl } from './runbooks';
+export { RUNBOOK_BASE_URL, RUNBOOKS_INDEX, runbook, runbookUrl } from './runbooks';
 export * from './promtool-tests';
 export { expandTemplate } from './go-template';

@@ -7,7 +7,7 @@
  */
 import { Document } from 'yaml';
 import { LEVEL, type ServiceDeclaration } from '@bulwark/runtime/declaration';
-import { BREAKER_STATE_VALUE, LABEL, METRICS, NODE_METRICS } from '@bulwark/runtime/catalog';
+import { BREAKER_STATE_VALUE, LABEL, METRICS, NODE_METRICS, httpLatencyBuckets } from '@bulwark/runtime/catalog';
 import { SCRAPE_SERIES } from '@bulwark/runtime/catalog';
 import { expandTemplate } from './go-template';
 import { selector } from './promql';
@@ -137,7 +137,7 @@ class Fixture {
       s.set(selector(METRICS.httpRequestsTotal.name, { ...route, [LABEL.status]: status }), values);
     }
     const base = METRICS.httpRequestDurationSeconds.name;
-    for (const le of METRICS.httpRequestDurationSeconds.buckets) {
+    for (const le of httpLatencyBuckets(this.service.objectives.latency.thresholdMs)) {
       s.set(selector(`${base}_bucket`, { ...route, le: String(le) }), grow((p) => sum(p.latency.filter(([upper]) => upper <= le))));
     }
     s.set(selector(`${base}_bucket`, { ...route, le: '+Inf' }), grow((p) => sum(p.latency)));
@@ -192,7 +192,7 @@ function scenarios(service: ServiceDeclaration, rules: readonly AlertingRule[]):
   const target = f.target();
   const allAlerts = Object.values(ALERT).filter((a) => rules.some((r) => r.alert === a));
   const thresholdS = service.objectives.latency.thresholdMs / 1000;
-  const slowUpper = firstBucketAbove(thresholdS);
+  const slowUpper = firstBucketAbove(service, thresholdS);
   const out: Scenario[] = [];
 
   out.push({
@@ -232,8 +232,10 @@ function scenarios(service: ServiceDeclaration, rules: readonly AlertingRule[]):
     ['error', errorBudget(service), ALERT.errorBudgetBurn, statusShares],
     ['latency', latencyBudget(service), ALERT.latencyBudgetBurn, (r: number, ph?: Phases) => slowShares(r, thresholdS, slowUpper, ph)],
   ] as const) {
-    // Clean for 5h, then 1.1× the fast page factor for the last hour: the 6h and 1d ratios are a sixth of it.
-    const lastHour = pageFast.factor * budget * 1.1;
+    // Clean for 5h, then 1.1× the fast page factor for the last hour (or halfway to every request
+    // failing, for an objective so low that 1.1× would be more than all of them): the 6h and 1d
+    // ratios are a sixth of it.
+    const lastHour = Math.min(pageFast.factor * budget * 1.1, (pageFast.factor * budget + 1) / 2);
     const sixHours = new Fixture(service, 360);
     out.push({
       name: `${slo} ratio ${pct(lastHour)} in the last hour only: page on ${windows(pageFast)} (${pageSlow.long} under its factor), ticket on ${windows(ticketSlow)}`,
@@ -429,8 +431,8 @@ function slowShares(ratio: number, thresholdS: number, slowUpper: number, phases
   return phased(phases, { ...HEALTHY_TRAFFIC, latency: [[thresholdS, n * (1 - ratio)], [slowUpper, n * ratio]] });
 }
 
-function firstBucketAbove(seconds: number): number {
-  const b = METRICS.httpRequestDurationSeconds.buckets.find((x) => x > seconds);
+function firstBucketAbove(service: ServiceDeclaration, seconds: number): number {
+  const b = httpLatencyBuckets(service.objectives.latency.thresholdMs).find((x) => x > seconds);
   if (b === undefined) throw new Error(`no HTTP duration bucket above ${seconds}s to place slow requests in`);
   return b;
 }

@@ -25,7 +25,7 @@ import {
 } from './slo';
 import type { AlertingRule, RecordingRule, RuleGroup, RuleGroups, Severity } from './types';
 
-/** Every alert name the generator can emit; each has a runbook at docs/runbooks/<name>.md. */
+/** Every alert name the generator can emit; each has a runbook (`runbook(name)`, runbooks/<name>.md). */
 export const ALERT = {
   highErrorRate: 'HighErrorRate',
   highLatency: 'HighLatency',
@@ -74,7 +74,7 @@ const FOR = {
 export const CRITICAL_VALIDATION_LEVEL = 'critical';
 
 export interface BuildOptions {
-  /** Base of every `runbook_url` annotation; defaults to the repository path `docs/runbooks/`. */
+  /** Base of every `runbook_url` annotation. @default RUNBOOK_BASE_URL (`runbooks/`, next to the rule file) */
   readonly runbookBaseUrl?: string;
 }
 

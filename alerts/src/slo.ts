@@ -5,8 +5,8 @@
  * slowly (3× over 1d and 2h, 1× over 3d and 6h). The factors are the workbook's, for its 30-day
  * window: 14.4× for 1h spends 2% of a 30-day budget.
  */
-import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
-import { METRICS, LABEL } from '@bulwark/runtime/catalog';
+import { SLO_PAGE_BURN_RATE, type ServiceDeclaration } from '@bulwark/runtime/declaration';
+import { METRICS, LABEL, latencyObjectiveBucket } from '@bulwark/runtime/catalog';
 import { num, selector } from './promql';
 import type { Severity } from './types';
 
@@ -31,7 +31,7 @@ export const BURN_RATE_ALERTS: readonly BurnRateAlertSpec[] = [
     severity: 'critical',
     kind: 'page',
     conditions: [
-      { long: '1h', short: '5m', factor: 14.4 },
+      { long: '1h', short: '5m', factor: SLO_PAGE_BURN_RATE },
       { long: '6h', short: '30m', factor: 6 },
     ],
   },
@@ -63,24 +63,9 @@ export function slowRatioRecord(window: SloWindow): string {
   return `service:${REQUESTS}_slow:ratio_rate${window}`;
 }
 
-/**
- * The latency threshold as the `le` label value of an HTTP duration bucket. A ratio of slow
- * requests can be read off a histogram only at a bucket boundary, so a threshold that is not one
- * is a declaration error.
- */
+/** The latency threshold as the `le` label value of its HTTP duration bucket (the runtime adds the bucket). */
 export function latencyBucket(service: ServiceDeclaration): string {
-  const ms = service.objectives.latency.thresholdMs;
-  const buckets = METRICS.httpRequestDurationSeconds.buckets;
-  const match = buckets.find((b) => Math.abs(b * 1000 - ms) < 1e-9);
-  if (match === undefined) {
-    throw new Error(
-      `service "${service.name}": objectives.latency.thresholdMs is ${ms}, which is not a bucket boundary of ` +
-        `${METRICS.httpRequestDurationSeconds.name}; the latency SLO needs one. Use one of ` +
-        `${buckets.map((b) => num(b * 1000)).join(', ')} (ms), or add the bucket to BUCKETS.http in the runtime's metric catalog.`,
-    );
-  }
-  // prom-client writes `le` with JavaScript's number formatting; match it exactly.
-  return String(match);
+  return latencyObjectiveBucket(service.objectives.latency.thresholdMs);
 }
 
 export function jobMatcher(service: ServiceDeclaration): { job: string } {

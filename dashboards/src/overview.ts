@@ -3,7 +3,7 @@
  * left over the objective window, the degradation level and the busiest endpoints.
  */
 import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
-import { LABEL, METRICS, UNMATCHED_ENDPOINT } from '@bulwark/runtime/catalog';
+import { LABEL, METRICS, UNMATCHED_ENDPOINT, latencyObjectiveBucket } from '@bulwark/runtime/catalog';
 import type { DashboardDefinition } from './frame';
 import type { Grid } from './layout';
 import { levelMappings } from './mappings';
@@ -39,13 +39,6 @@ function budgetFraction(availability: number): number {
 
 function percent(fraction: number): string {
   return `${Number((fraction * 100).toPrecision(6))}%`;
-}
-
-/** The latency objective's threshold as a bucket bound of the HTTP histogram, when it is one. */
-function latencyBucket(thresholdMs: number): string | undefined {
-  const seconds = thresholdMs / 1000;
-  const bound = METRICS.httpRequestDurationSeconds.buckets.find((b) => Math.abs(b - seconds) < 1e-9);
-  return bound === undefined ? undefined : formatNumber(bound);
 }
 
 function panels(service: ServiceDeclaration, scope: Scope, grid: Grid): void {
@@ -168,23 +161,22 @@ function panels(service: ServiceDeclaration, scope: Scope, grid: Grid): void {
     12,
     8,
   );
-  const bucket = latencyBucket(latency.thresholdMs);
-  if (bucket !== undefined) {
-    const duration = METRICS.httpRequestDurationSeconds;
-    const fast = sumRate(scope, seriesName(duration, 'bucket'), { matchers: [eq(BUCKET_LABEL, bucket)] });
-    grid.add(
-      timeseries(`Requests faster than ${latency.thresholdMs} ms`, {
-        description: `Share of requests answered within ${latency.thresholdMs} ms; the dashed line is the objective (${percent(latency.target)}).`,
-        unit: 'percentunit',
-        queries: [{ expr: `${fast} / ${sumRate(scope, seriesName(duration, 'count'))}`, legend: `≤ ${latency.thresholdMs} ms` }],
-        max: 1,
-        thresholdLines: [{ value: latency.target, color: COLOR.ok }],
-        thresholdBase: COLOR.bad,
-      }),
-      12,
-      8,
-    );
-  }
+  // The runtime makes the threshold a bucket of its latency histogram, so this ratio is exact.
+  const bucket = latencyObjectiveBucket(latency.thresholdMs);
+  const duration = METRICS.httpRequestDurationSeconds;
+  const fast = sumRate(scope, seriesName(duration, 'bucket'), { matchers: [eq(BUCKET_LABEL, bucket)] });
+  grid.add(
+    timeseries(`Requests faster than ${latency.thresholdMs} ms`, {
+      description: `Share of requests answered within ${latency.thresholdMs} ms; the dashed line is the objective (${percent(latency.target)}).`,
+      unit: 'percentunit',
+      queries: [{ expr: `${fast} / ${sumRate(scope, seriesName(duration, 'count'))}`, legend: `≤ ${latency.thresholdMs} ms` }],
+      max: 1,
+      thresholdLines: [{ value: latency.target, color: COLOR.ok }],
+      thresholdBase: COLOR.bad,
+    }),
+    12,
+    8,
+  );
 
   grid.row('Endpoints');
   grid.line(

@@ -12,7 +12,7 @@ import { startPrometheus, type ThrowawayPrometheus } from './prometheus';
 import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from './servers';
 import { startServiceProcess, type ServiceProcess } from './service-process';
 
-export const RULE_FILE = join(__dirname, '..', '..', 'alerts', 'generated', 'providers.rules.yml');
+export const RULE_FILE = join(__dirname, '..', '..', 'monitoring', 'providers.rules.yml');
 /** The Prometheus job the generated rules and dashboards select (`job="providers"`). */
 export const PROMETHEUS_JOB = 'providers';
 

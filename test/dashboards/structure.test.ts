@@ -119,7 +119,7 @@ describe('dashboard content', () => {
   });
 
   it('shows OpenAI tokens only when an OpenAI dependency is declared, and no dependencies dashboard without dependencies', () => {
-    const withHttp = defineService({ name: 'search', dependencies: { index: { kind: 'http' }, db: { kind: 'postgres' } } });
+    const withHttp = defineService({ name: 'search', dependencies: { index: { kind: 'http' }, db: { kind: 'postgres', env: 'DB_URL' } } });
     const deps = asJson(buildDashboards(withHttp).dependencies);
     expect(JSON.stringify(deps)).not.toContain('openai_tokens_total');
     expect(panel(deps, 'index: calls').targets?.[0]?.expr).toContain('dependency_requests_total{job="search",instance=~"$instance",dependency="index"}');

@@ -483,7 +483,7 @@ describe('providers service on real processes, under load', () => {
   });
 
   it('every dashboard panel query returns data from Prometheus after the load', async () => {
-    const dir = join(REPO, 'dashboards', 'generated', 'providers');
+    const dir = join(REPO, 'monitoring', 'dashboards', 'providers');
     const empty: string[] = [];
     let count = 0;
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {

@@ -44,16 +44,18 @@ const NOT_SHIPPED: Record<PackageFolder, readonly string[]> = {
   alerts: [],
   dashboards: [],
   constructs: ['aws/dashboards-handler/index.ts'],
+  cli: [],
 };
 const EXTRA_FILES: Record<PackageFolder, readonly string[]> = {
   runtime: [],
-  alerts: [],
+  alerts: readdirSync(join(REPO_ROOT, 'alerts', 'runbooks')).map((f) => `runbooks/${f}`),
   dashboards: [],
   constructs: ['lambda/dashboards-handler/index.js'],
+  cli: [],
 };
 
 describe('the packed packages', () => {
-  it('are the four published packages, one version', () => {
+  it('are the five published packages, one version', () => {
     expect(packed.map((p) => p.name).sort()).toEqual(Object.values(PACKAGES).sort());
     const versions = new Set((Object.keys(PACKAGES) as PackageFolder[]).map((f) => manifest(f).version));
     expect([...versions]).toHaveLength(1);
@@ -118,6 +120,7 @@ describe('an infrastructure project that installs the packages', () => {
             '@bulwark/alerts': `file:${tarball('alerts')}`,
             '@bulwark/dashboards': `file:${tarball('dashboards')}`,
             '@bulwark/constructs': `file:${tarball('constructs')}`,
+            '@bulwark/cli': `file:${tarball('cli')}`,
             'aws-cdk-lib': installedVersion('aws-cdk-lib'),
             constructs: installedVersion('constructs'),
             cdk8s: installedVersion('cdk8s'),
@@ -184,10 +187,22 @@ describe('an infrastructure project that installs the packages', () => {
   it("writes the orders service's rule file, promtool tests and dashboards with the generators' READMEs' scripts", () => {
     run('node', ['build/scripts/rules.js'], { cwd: project, timeoutMs: 60_000 });
     run('node', ['build/scripts/dashboards.js'], { cwd: project, timeoutMs: 60_000 });
-    expect(readFileSync(join(project, 'monitoring', 'orders.rules.yml'), 'utf8')).toContain('job="orders"');
-    expect(readFileSync(join(project, 'monitoring', 'tests', 'orders.test.yml'), 'utf8')).toContain('../orders.rules.yml');
-    const overview = JSON.parse(readFileSync(join(project, 'monitoring', 'dashboards', 'orders', 'overview.json'), 'utf8')) as { uid: string };
+    expect(readFileSync(join(project, 'generated', 'orders.rules.yml'), 'utf8')).toContain('job="orders"');
+    expect(readFileSync(join(project, 'generated', 'tests', 'orders.test.yml'), 'utf8')).toContain('../orders.rules.yml');
+    const overview = JSON.parse(readFileSync(join(project, 'generated', 'dashboards', 'orders', 'overview.json'), 'utf8')) as { uid: string };
     expect(overview.uid).toBe('bulwark-orders-overview');
+  });
+
+  it('generates and checks its own monitoring files with npx bulwark, and promtool passes them', () => {
+    const generate = run('npx', ['bulwark', 'generate', 'lib/orders.ts'], { cwd: project, timeoutMs: 120_000 });
+    expect(generate).toContain('wrote monitoring/orders.rules.yml');
+    const rules = readFileSync(join(project, 'monitoring', 'orders.rules.yml'), 'utf8');
+    // 300 ms is not one of the catalog's buckets: the runtime adds it, and the SLO rules read it.
+    expect(rules).toContain('http_request_duration_seconds_bucket{job="orders", le="0.3"}');
+    for (const link of [...rules.matchAll(/runbook_url: (\S+)/g)].map((m) => m[1]!)) expect({ link, exists: existsSync(join(project, 'monitoring', link)) }).toEqual({ link, exists: true });
+    expect(run('npx', ['bulwark', 'check', 'lib/orders.ts'], { cwd: project, timeoutMs: 300_000 })).toContain('promtool check rules and promtool test rules passed');
+    const promtool = run('promtool', ['test', 'rules', 'orders.test.yml'], { cwd: join(project, 'monitoring'), timeoutMs: 300_000 });
+    expect(promtool).toContain('SUCCESS');
   });
 });
 

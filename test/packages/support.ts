@@ -14,6 +14,7 @@ export const PACKAGES = {
   alerts: '@bulwark/alerts',
   dashboards: '@bulwark/dashboards',
   constructs: '@bulwark/constructs',
+  cli: '@bulwark/cli',
 } as const;
 export type PackageFolder = keyof typeof PACKAGES;
 

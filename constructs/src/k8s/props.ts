@@ -151,7 +151,7 @@ export interface ObservedServiceChartProps {
 
   /**
    * Base URL of the runbooks linked from alerts (passed to the alert rule builder).
-   * @default the alert builder's default (the repository's docs/runbooks/)
+   * @default `runbooks/` (the runbooks next to the rule file, where `bulwark generate` writes them)
    */
   readonly runbookBaseUrl?: string;
 

@@ -49,6 +49,14 @@ export const HEALTH_CHECK_DEFAULTS: HealthCheckSettings = {
   unhealthyThreshold: 1,
 };
 
+/**
+ * The fastest error-budget burn rate the generated SLO alerts page on: 14.4× the budget rate over
+ * 1 h spends 2 % of a 30-day budget (the SRE workbook's multi-window, multi-burn-rate alerts).
+ * An objective whose budget is so large that even every request failing burns slower than this
+ * could never page, so declarations must leave a budget below 1/14.4 (objective ≥ 93.06 %).
+ */
+export const SLO_PAGE_BURN_RATE = 14.4;
+
 export const OBJECTIVE_DEFAULTS: Objectives = {
   availability: 0.995,
   latency: { thresholdMs: 100, target: 0.95 },

@@ -1,10 +1,14 @@
 import { IMPACT_LEVELS, type ImpactLevel } from '../degradation/levels';
+import { FLAG } from '../flags/flags';
+import { SHUTDOWN_ENV } from '../lifecycle/shutdown-env';
+import { MAX_LATENCY_THRESHOLD_MS, METRICS } from '../metrics/catalog';
 import {
   DEFAULT_PORT,
   DEFAULT_VERSION,
   HEALTH_CHECK_DEFAULTS,
   KIND_DEFAULTS,
   OBJECTIVE_DEFAULTS,
+  SLO_PAGE_BURN_RATE,
   STARTUP_DEFAULTS,
 } from './defaults';
 import {
@@ -27,6 +31,32 @@ export class DeclarationError extends Error {
     this.name = 'DeclarationError';
   }
 }
+
+/**
+ * Marks the values defineService returns. A registered symbol, so a declaration made by another
+ * copy of this package (a team's module loaded by the CLI, say) is recognised too.
+ */
+const DECLARATION_BRAND = Symbol.for('@bulwark/runtime.service-declaration');
+
+/** Whether `value` was returned by `defineService` (from any copy of @bulwark/runtime). */
+export function isServiceDeclaration(value: unknown): value is ServiceDeclaration {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DECLARATION_BRAND] === true;
+}
+
+/** Variables the runtime itself reads and Bulwark's deployments set: a declaration cannot claim them. */
+const RESERVED_ENV: Readonly<Record<string, string>> = {
+  PORT: 'deployments set it from the declared port',
+  ...Object.fromEntries(Object.values(FLAG).map((name) => [name, 'it is a feature flag: deployments set every flag explicitly'])),
+  ...Object.fromEntries(Object.values(SHUTDOWN_ENV).map((name) => [name, 'it is a shutdown setting the runtime reads and deployments set'])),
+};
+
+/** Kinds whose adapter connects with a URL or key from the environment (they need `env`), with a typical name. */
+const CONNECTION_ENV_EXAMPLE: Readonly<Partial<Record<string, string>>> = { postgres: 'DATABASE_URL', redis: 'REDIS_URL', openai: 'OPENAI_API_KEY' };
+
+/** The smallest objective whose error budget the fastest SLO alert can still page on. */
+const MIN_OBJECTIVE = 1 - 1 / SLO_PAGE_BURN_RATE;
+/** The largest objective the generated alert tests can model (four nines). */
+const MAX_OBJECTIVE = 0.9999;
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 const DEPENDENCY_NAME = /^[a-z][a-z0-9_]{0,39}$/;
@@ -93,6 +123,37 @@ class Checker {
     }
     return v as T;
   }
+}
+
+/** Any whole number of milliseconds below the largest HTTP latency bucket: it becomes a bucket itself. */
+function latencyThreshold(c: Checker, path: string, v: Json): number {
+  const dflt = OBJECTIVE_DEFAULTS.latency.thresholdMs;
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_LATENCY_THRESHOLD_MS) {
+    c.fail(
+      path,
+      `must be a whole number of milliseconds from 1 to ${MAX_LATENCY_THRESHOLD_MS}, got ${show(v)} ` +
+        `(the largest bucket of ${METRICS.httpRequestDurationSeconds.name} is ${MAX_LATENCY_THRESHOLD_MS + 1} ms: a slower objective could not be told apart)`,
+    );
+    return dflt;
+  }
+  return v;
+}
+
+/** An objective (a fraction of requests) whose error budget the generated SLO alerts can page on. */
+function objective(c: Checker, path: string, v: Json, dflt: number): number {
+  const value = c.fraction(path, v, dflt);
+  if (v !== undefined && value === v && value > MAX_OBJECTIVE) {
+    c.fail(path, `${value} is above ${MAX_OBJECTIVE}: the generated promtool tests cannot model an error budget below ${+((1 - MAX_OBJECTIVE) * 100).toFixed(2)}% of requests`);
+  }
+  if (v !== undefined && value === v && value < MIN_OBJECTIVE) {
+    c.fail(
+      path,
+      `${value} leaves a budget of ${+((1 - value) * 100).toFixed(2)}% of requests; the SLO alerts page at ${SLO_PAGE_BURN_RATE}× the budget rate, ` +
+        `which no budget above ${+((1 / SLO_PAGE_BURN_RATE) * 100).toFixed(2)}% can reach: use ${Math.ceil(MIN_OBJECTIVE * 10000) / 10000} or more`,
+    );
+  }
+  return value;
 }
 
 function join(path: string, key: string): string {
@@ -167,7 +228,10 @@ function dependency(c: Checker, path: string, raw: Json): DependencyDeclaration 
   let env: string | undefined;
   if (d.env !== undefined) {
     if (typeof d.env !== 'string' || !ENV_NAME.test(d.env)) c.fail(join(path, 'env'), `${show(d.env)} is not an environment variable name (A-Z, 0-9, _)`);
+    else if (RESERVED_ENV[d.env]) c.fail(join(path, 'env'), `${show(d.env)} is reserved: ${RESERVED_ENV[d.env]}; name another variable`);
     else env = d.env;
+  } else if (CONNECTION_ENV_EXAMPLE[kind]) {
+    c.fail(join(path, 'env'), `is required for a ${kind} dependency: name the environment variable holding its connection URL or key (e.g. "${CONNECTION_ENV_EXAMPLE[kind]}")`);
   }
 
   const out: DependencyDeclaration = {
@@ -214,6 +278,10 @@ export function defineService(input: ServiceInput): ServiceDeclaration {
       c.fail(p, 'is not an environment variable name (A-Z, 0-9, _)');
       continue;
     }
+    if (RESERVED_ENV[k]) {
+      c.fail(p, `is reserved: ${RESERVED_ENV[k]}; remove it from env`);
+      continue;
+    }
     if (typeof v === 'boolean') {
       env[k] = { required: v, secret: SECRET_ENV.test(k) };
       continue;
@@ -253,10 +321,10 @@ export function defineService(input: ServiceInput): ServiceDeclaration {
   const lat = c.object(join(op, 'latency'), o.latency) ?? {};
   c.known(join(op, 'latency'), lat, ['thresholdMs', 'target']);
   const objectives = {
-    availability: c.fraction(join(op, 'availability'), o.availability, OBJECTIVE_DEFAULTS.availability),
+    availability: objective(c, join(op, 'availability'), o.availability, OBJECTIVE_DEFAULTS.availability),
     latency: {
-      thresholdMs: c.int(join(op, 'latency.thresholdMs'), lat.thresholdMs, OBJECTIVE_DEFAULTS.latency.thresholdMs, 1, 600_000),
-      target: c.fraction(join(op, 'latency.target'), lat.target, OBJECTIVE_DEFAULTS.latency.target),
+      thresholdMs: latencyThreshold(c, join(op, 'latency.thresholdMs'), lat.thresholdMs),
+      target: objective(c, join(op, 'latency.target'), lat.target, OBJECTIVE_DEFAULTS.latency.target),
     },
     windowDays: c.int(join(op, 'windowDays'), o.windowDays, OBJECTIVE_DEFAULTS.windowDays, 1, 90),
   };
@@ -278,12 +346,15 @@ export function defineService(input: ServiceInput): ServiceDeclaration {
     if (!Array.isArray(raw.routes)) c.fail('routes', `must be a list of route templates like "/providers/:id", got ${show(raw.routes)}`);
     else
       raw.routes.forEach((r: Json, i: number) => {
-        if (typeof r !== 'string' || !r.startsWith('/')) c.fail(`routes[${i}]`, `${show(r)} must be a path template starting with /`);
+        if (typeof r !== 'string' || !r.startsWith('/') || /\s|[?#]/.test(r)) c.fail(`routes[${i}]`, `${show(r)} must be a path template starting with /, without spaces, query or fragment`);
+        else if (/\/:(\/|$)/.test(r)) c.fail(`routes[${i}]`, `${show(r)} has a ":" segment without a parameter name; write e.g. "/orders/:id"`);
         else if (routes.includes(r)) c.fail(`routes[${i}]`, `${show(r)} is listed twice`);
         else routes.push(r);
       });
   }
 
   if (c.problems.length) throw new DeclarationError(name, c.problems);
-  return deepFreeze({ name, version, port, dependencies, env, objectives, startup, routes });
+  const declaration: ServiceDeclaration = { name, version, port, dependencies, env, objectives, startup, routes };
+  Object.defineProperty(declaration, DECLARATION_BRAND, { value: true });
+  return deepFreeze(declaration);
 }

@@ -1,4 +1,4 @@
 export * from './types';
 export * from './define';
-export { KIND_DEFAULTS, HEALTH_CHECK_DEFAULTS, OBJECTIVE_DEFAULTS, STARTUP_DEFAULTS } from './defaults';
+export { KIND_DEFAULTS, HEALTH_CHECK_DEFAULTS, OBJECTIVE_DEFAULTS, SLO_PAGE_BURN_RATE, STARTUP_DEFAULTS } from './defaults';
 export * from '../degradation/levels';

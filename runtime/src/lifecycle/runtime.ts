@@ -80,6 +80,7 @@ export class BulwarkRuntime implements HealthSource {
       nodeMetrics: options.nodeMetrics,
       service: declaration.name,
       version: declaration.version,
+      latencyThresholdMs: declaration.objectives.latency.thresholdMs,
     });
     for (const key of Object.keys(FLAG) as FlagKey[]) {
       this.metrics.featureFlagEnabled.set({ [LABEL.flag]: FLAG[key] }, this.flags[key] ? 1 : 0);

@@ -73,6 +73,24 @@ export const BUCKETS = {
   dependency: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 } as const;
 
+/**
+ * The buckets of `http_request_duration_seconds` for a service: the catalog's, plus its latency
+ * objective's threshold, so the share of requests under the objective is read off the histogram at
+ * exactly that boundary, whatever whole number of milliseconds it is.
+ */
+export function httpLatencyBuckets(thresholdMs: number): readonly number[] {
+  const threshold = thresholdMs / 1000;
+  return [...new Set([...BUCKETS.http, threshold])].sort((a, b) => a - b);
+}
+
+/** The `le` label value of the latency objective's bucket, exactly as the runtime writes it. */
+export function latencyObjectiveBucket(thresholdMs: number): string {
+  return String(thresholdMs / 1000);
+}
+
+/** A latency objective must sit below the largest finite HTTP bucket, or slow requests could not be told from fast ones. */
+export const MAX_LATENCY_THRESHOLD_MS = Math.max(...BUCKETS.http) * 1000 - 1;
+
 const L = LABEL;
 
 function spec<T extends MetricSpec>(s: T): T {

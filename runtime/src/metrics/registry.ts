@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { METRICS, type MetricKey, type MetricSpec } from './catalog';
+import { httpLatencyBuckets, METRICS, type MetricKey, type MetricSpec } from './catalog';
 import { installFastCounterChildren, installFastGaugeChildren, installFastHistogramChildren } from './fast';
 
 type LabelsOf<K extends MetricKey> = (typeof METRICS)[K]['labels'][number];
@@ -28,6 +28,8 @@ export interface CreateMetricsOptions {
   readonly nodeMetrics?: boolean;
   readonly service?: string;
   readonly version?: string;
+  /** The service's latency objective: becomes a bucket of http_request_duration_seconds. @default the catalog's buckets only */
+  readonly latencyThresholdMs?: number;
 }
 
 // A no-op stand-in with every method the runtime calls on a metric, for a switched-off capability.
@@ -45,7 +47,7 @@ const NOOP: Record<string, unknown> = {
 };
 NOOP.labels = () => NOOP;
 
-function build(spec: MetricSpec, registry: Registry): unknown {
+function build(spec: MetricSpec, registry: Registry, buckets: readonly number[] | undefined = spec.buckets): unknown {
   const common = { name: spec.name, help: spec.help, labelNames: [...spec.labels], registers: [registry] };
   switch (spec.type) {
     // Label-bound children (`metric.labels(...)`) update their series directly: see fast.ts.
@@ -55,7 +57,7 @@ function build(spec: MetricSpec, registry: Registry): unknown {
       return counter;
     }
     case 'histogram': {
-      const histogram = new Histogram({ ...common, buckets: [...(spec.buckets ?? [])] });
+      const histogram = new Histogram({ ...common, buckets: [...(buckets ?? [])] });
       installFastHistogramChildren(histogram);
       return histogram;
     }
@@ -75,7 +77,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): RuntimeMetric
   const registry = new Registry();
   const instances: Record<string, unknown> = {};
   for (const key of Object.keys(METRICS) as MetricKey[]) {
-    instances[key] = enabled ? build(METRICS[key], registry) : NOOP;
+    const buckets = key === 'httpRequestDurationSeconds' && options.latencyThresholdMs !== undefined ? httpLatencyBuckets(options.latencyThresholdMs) : undefined;
+    instances[key] = enabled ? build(METRICS[key], registry, buckets) : NOOP;
   }
   if (enabled) {
     if (options.nodeMetrics ?? true) collectDefaultMetrics({ register: registry });

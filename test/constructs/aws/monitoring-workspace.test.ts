@@ -24,7 +24,7 @@ describe('MonitoringWorkspace: rules', () => {
   it('carries exactly the generated rule file of the service (the committed, reviewed one)', () => {
     expect(ns.Name).toBe(providersService.name);
     expect(ns.Data).toBe(renderRuleFile(providersService));
-    expect(ns.Data).toBe(readFileSync(join(__dirname, '../../../alerts/generated/providers.rules.yml'), 'utf8'));
+    expect(ns.Data).toBe(readFileSync(join(__dirname, '../../../monitoring/providers.rules.yml'), 'utf8'));
   });
 
   it('points at the workspace by ARN', () => {

@@ -5,22 +5,22 @@ import { dashboardDataKey } from '@bulwark/constructs/k8s';
 import { providersService } from '../../../lib/services';
 import { only, REPO_ROOT, synth, Yaml, type Manifest } from './support';
 
-const RULE_FILE = join(REPO_ROOT, 'alerts', 'generated', `${providersService.name}.rules.yml`);
-const DASHBOARD_DIR = join(REPO_ROOT, 'dashboards', 'generated', providersService.name);
+const RULE_FILE = join(REPO_ROOT, 'monitoring', `${providersService.name}.rules.yml`);
+const DASHBOARD_DIR = join(REPO_ROOT, 'monitoring', 'dashboards', providersService.name);
 
 describe('the chart carries exactly the committed generated monitoring files', () => {
   const { chart, manifests, yaml } = synth();
   // The YAML a user applies, parsed back: what matters is what survives serialisation.
   const applied = parseAllDocuments(yaml).map((d) => d.toJS() as Manifest);
 
-  it('PrometheusRule spec.groups deep-equal the groups of alerts/generated/<service>.rules.yml', () => {
+  it('PrometheusRule spec.groups deep-equal the groups of monitoring/<service>.rules.yml', () => {
     const committed = (parse(readFileSync(RULE_FILE, 'utf8')) as { groups: unknown[] }).groups;
     expect(committed.length).toBeGreaterThan(0);
     expect((only(manifests, 'PrometheusRule').spec as { groups: unknown }).groups).toEqual(committed);
     expect((only(applied, 'PrometheusRule').spec as { groups: unknown }).groups).toEqual(committed);
   });
 
-  it('each dashboard ConfigMap data equals its dashboards/generated/<service>/<stem>.json byte for byte', () => {
+  it('each dashboard ConfigMap data equals its monitoring/dashboards/<service>/<stem>.json byte for byte', () => {
     const stems = Object.keys(chart.dashboardConfigMaps);
     expect(stems.length).toBeGreaterThan(0);
     for (const stem of stems) {
@@ -64,11 +64,11 @@ describe('synthesis is deterministic', () => {
     const docs = synth({ env: { OPENAI_BASE_URL: 'http://openai-proxy.ai.svc:8080/v1' } }).manifests.map((m) => {
       if (m.kind === 'PrometheusRule') {
         const groups = (m.spec as { groups: { name: string; rules: unknown[] }[] }).groups;
-        return { ...m, spec: { groups: `<${groups.length} groups equal to alerts/generated/providers.rules.yml: ${groups.map((g) => g.name).join(', ')}>` } };
+        return { ...m, spec: { groups: `<${groups.length} groups equal to monitoring/providers.rules.yml: ${groups.map((g) => g.name).join(', ')}>` } };
       }
       if (m.kind === 'ConfigMap' && m.metadata.name.startsWith('providers-dashboard-')) {
         const data = Object.fromEntries(
-          Object.keys(m.data ?? {}).map((key) => [key, `<equal to dashboards/generated/providers/${key.replace(/^providers-/, '')}>`]),
+          Object.keys(m.data ?? {}).map((key) => [key, `<equal to monitoring/dashboards/providers/${key.replace(/^providers-/, '')}>`]),
         );
         return { ...m, data };
       }

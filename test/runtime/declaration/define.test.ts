@@ -1,4 +1,4 @@
-import { DeclarationError, defineService, KIND_DEFAULTS, type ServiceInput } from '@bulwark/runtime';
+import { DeclarationError, defineService, isServiceDeclaration, KIND_DEFAULTS, type ServiceInput } from '@bulwark/runtime';
 
 function problemsOf(input: unknown): readonly string[] {
   try {
@@ -14,7 +14,7 @@ describe('defineService', () => {
   it('fills the seeds’ defaults per dependency kind', () => {
     const s = defineService({
       name: 'orders',
-      dependencies: { db: { kind: 'postgres' }, cache: { kind: 'redis' }, ai: { kind: 'openai' } },
+      dependencies: { db: { kind: 'postgres', env: 'DB_URL' }, cache: { kind: 'redis', env: 'CACHE_URL' }, ai: { kind: 'openai', env: 'AI_API_KEY' } },
     });
     expect(s.port).toBe(8080);
     expect(s.dependencies.ai.breaker).toMatchObject({ failureThreshold: 5, resetTimeoutMs: 60_000 });
@@ -38,8 +38,8 @@ describe('defineService', () => {
       name: 'Orders Service',
       port: 70000,
       dependencies: {
-        db: { kind: 'postgres', breaker: { failureThreshold: 0 }, impact: 'BROKEN' },
-        ai: { kind: 'openai', healthCheck: { intervalMs: 1000, timeoutMs: 5000 } },
+        db: { kind: 'postgres', env: 'DB_URL', breaker: { failureThreshold: 0 }, impact: 'BROKEN' },
+        ai: { kind: 'openai', env: 'AI_API_KEY', healthCheck: { intervalMs: 1000, timeoutMs: 5000 } },
       },
       objectives: { availability: 99.5 },
       env: { 'bad-name': true },
@@ -86,7 +86,7 @@ describe('defineService', () => {
   });
 
   it('is JSON-serialisable and frozen', () => {
-    const s = defineService({ name: 'orders', dependencies: { db: { kind: 'postgres' } }, routes: ['/orders/:id'] });
+    const s = defineService({ name: 'orders', dependencies: { db: { kind: 'postgres', env: 'DB_URL' } }, routes: ['/orders/:id'] });
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
     expect(Object.isFrozen(s.dependencies.db.breaker)).toBe(true);
   });
@@ -94,12 +94,64 @@ describe('defineService', () => {
   it('rejects duplicate and relative routes', () => {
     expect(problemsOf({ name: 'orders', routes: ['/a', '/a', 'b'] })).toEqual([
       'routes[1]: "/a" is listed twice',
-      'routes[2]: "b" must be a path template starting with /',
+      'routes[2]: "b" must be a path template starting with /, without spaces, query or fragment',
+    ]);
+    expect(problemsOf({ name: 'orders', routes: ['/orders/:', '/a b', '/x?y=1'] })).toEqual([
+      'routes[0]: "/orders/:" has a ":" segment without a parameter name; write e.g. "/orders/:id"',
+      'routes[1]: "/a b" must be a path template starting with /, without spaces, query or fragment',
+      'routes[2]: "/x?y=1" must be a path template starting with /, without spaces, query or fragment',
     ]);
   });
 
+  it('accepts any whole-millisecond latency threshold below the largest HTTP bucket, and refuses the rest naming the limit', () => {
+    expect(defineService({ name: 'orders', objectives: { latency: { thresholdMs: 150, target: 0.95 } } }).objectives.latency.thresholdMs).toBe(150);
+    expect(defineService({ name: 'orders', objectives: { latency: { thresholdMs: 9999, target: 0.95 } } }).objectives.latency.thresholdMs).toBe(9999);
+    expect(problemsOf({ name: 'orders', objectives: { latency: { thresholdMs: 10_000, target: 0.95 } } })).toEqual([
+      'objectives.latency.thresholdMs: must be a whole number of milliseconds from 1 to 9999, got 10000 (the largest bucket of http_request_duration_seconds is 10000 ms: a slower objective could not be told apart)',
+    ]);
+    expect(problemsOf({ name: 'orders', objectives: { latency: { thresholdMs: 12.5, target: 0.95 } } })[0]).toMatch(/^objectives\.latency\.thresholdMs: must be a whole number/);
+  });
+
+  it('refuses objectives whose error budget the page-level burn-rate alert could never reach, or too small to test', () => {
+    expect(problemsOf({ name: 'orders', objectives: { availability: 0.99999 } })).toEqual([
+      'objectives.availability: 0.99999 is above 0.9999: the generated promtool tests cannot model an error budget below 0.01% of requests',
+    ]);
+    expect(defineService({ name: 'orders', objectives: { availability: 0.931, latency: { thresholdMs: 100, target: 0.95 } } }).objectives.availability).toBe(0.931);
+    expect(problemsOf({ name: 'orders', objectives: { availability: 0.9, latency: { thresholdMs: 100, target: 0.5 } } })).toEqual([
+      'objectives.availability: 0.9 leaves a budget of 10% of requests; the SLO alerts page at 14.4× the budget rate, which no budget above 6.94% can reach: use 0.9306 or more',
+      'objectives.latency.target: 0.5 leaves a budget of 50% of requests; the SLO alerts page at 14.4× the budget rate, which no budget above 6.94% can reach: use 0.9306 or more',
+    ]);
+  });
+
+  it('refuses env variables the runtime and its deployments own, and connection kinds without env', () => {
+    expect(
+      problemsOf({
+        name: 'orders',
+        env: { PORT: true, ENABLE_CIRCUIT_BREAKER: false, SHUTDOWN_TIMEOUT_MS: { required: false } },
+        dependencies: { db: { kind: 'postgres' }, cache: { kind: 'redis', env: 'ENABLE_PROMETHEUS_METRICS' }, api: { kind: 'http' } },
+      }),
+    ).toEqual([
+      'env.PORT: is reserved: deployments set it from the declared port; remove it from env',
+      'env.ENABLE_CIRCUIT_BREAKER: is reserved: it is a feature flag: deployments set every flag explicitly; remove it from env',
+      'env.SHUTDOWN_TIMEOUT_MS: is reserved: it is a shutdown setting the runtime reads and deployments set; remove it from env',
+      'dependencies.db.env: is required for a postgres dependency: name the environment variable holding its connection URL or key (e.g. "DATABASE_URL")',
+      'dependencies.cache.env: "ENABLE_PROMETHEUS_METRICS" is reserved: it is a feature flag: deployments set every flag explicitly; name another variable',
+    ]);
+  });
+
+  it('brands what it returns, so a declaration is recognised whichever copy of the package made it', () => {
+    const s = defineService({ name: 'orders' });
+    expect(isServiceDeclaration(s)).toBe(true);
+    expect(isServiceDeclaration({ ...s })).toBe(false);
+    expect(isServiceDeclaration(JSON.parse(JSON.stringify(s)))).toBe(false);
+    expect(JSON.stringify(s)).not.toContain('bulwark');
+    expect(Object.keys(s)).toEqual(['name', 'version', 'port', 'dependencies', 'env', 'objectives', 'startup', 'routes']);
+    // The brand is a registered symbol: another copy of the runtime creates the same one.
+    expect(Object.getOwnPropertySymbols(s)).toEqual([Symbol.for('@bulwark/runtime.service-declaration')]);
+  });
+
   it('requires slowImpact to go with slowThresholdMs and to stay under the check timeout', () => {
-    const problems = problemsOf({ name: 'orders', dependencies: { c: { kind: 'redis', slowThresholdMs: 5000 } } });
+    const problems = problemsOf({ name: 'orders', dependencies: { c: { kind: 'redis', env: 'C_URL', slowThresholdMs: 5000 } } });
     expect(problems.join('\n')).toContain('dependencies.c.slowImpact: is required when slowThresholdMs is set');
     expect(problems.join('\n')).toContain('dependencies.c.slowThresholdMs: 5000 must be below healthCheck.timeoutMs 2000');
   });

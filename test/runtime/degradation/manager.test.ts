@@ -12,9 +12,9 @@ function harness(opts: { enabled?: boolean; deps?: Record<string, DependencyInpu
   const declaration = defineService({
     name: 'providers',
     dependencies: opts.deps ?? {
-      db: { kind: 'postgres', critical: true, slowThresholdMs: 500 },
-      cache: { kind: 'redis', healthCheck: { intervalMs: 3_000, healthyThreshold: 3 } },
-      ai: { kind: 'openai' },
+      db: { kind: 'postgres', env: 'DB_URL', critical: true, slowThresholdMs: 500 },
+      cache: { kind: 'redis', env: 'CACHE_URL', healthCheck: { intervalMs: 3_000, healthyThreshold: 3 } },
+      ai: { kind: 'openai', env: 'AI_API_KEY' },
     },
   });
   let clock = Date.parse('2025-01-01T00:00:00Z');
@@ -117,7 +117,7 @@ describe('DegradationManager levels', () => {
 
   it('a check that does not answer within healthCheck.timeoutMs is a failure', async () => {
     const { manager, set } = harness({
-      deps: { db: { kind: 'postgres', slowThresholdMs: 5, healthCheck: { intervalMs: 1_000, timeoutMs: 30 } } },
+      deps: { db: { kind: 'postgres', env: 'DB_URL', slowThresholdMs: 5, healthCheck: { intervalMs: 1_000, timeoutMs: 30 } } },
     });
     set({ db: 'hang' });
     await manager.checkNow();
@@ -165,7 +165,7 @@ describe('DegradationManager recovery', () => {
   });
 
   it('with unhealthyThreshold 2, isolated failures of a healthy dependency do not degrade it', async () => {
-    const { manager, set } = harness({ deps: { cache: { kind: 'redis', healthCheck: { unhealthyThreshold: 2 } } } });
+    const { manager, set } = harness({ deps: { cache: { kind: 'redis', env: 'CACHE_URL', healthCheck: { unhealthyThreshold: 2 } } } });
     for (const mode of ['fail', 'ok', 'fail', 'ok', 'fail'] as const) {
       set({ cache: mode });
       await manager.checkNow();
@@ -338,7 +338,7 @@ describe('DegradationManager capabilities', () => {
 
   it('AI refused whenever an openai dependency is down, even when the level is driven by something else', async () => {
     const { manager, set } = harness({
-      deps: { db: { kind: 'postgres' }, ai: { kind: 'openai', impact: 'DEGRADED' } },
+      deps: { db: { kind: 'postgres', env: 'DB_URL' }, ai: { kind: 'openai', env: 'AI_API_KEY', impact: 'DEGRADED' } },
     });
     set({ ai: 'fail' });
     await manager.checkNow();
@@ -373,7 +373,7 @@ describe('DegradationManager capabilities', () => {
 
   it('Retry-After is at least one second', async () => {
     const { manager, set } = harness({
-      deps: { db: { kind: 'postgres', slowThresholdMs: 50, healthCheck: { intervalMs: 100, timeoutMs: 100, healthyThreshold: 1 } } },
+      deps: { db: { kind: 'postgres', env: 'DB_URL', slowThresholdMs: 50, healthCheck: { intervalMs: 100, timeoutMs: 100, healthyThreshold: 1 } } },
     });
     set({ db: 'fail' });
     await manager.checkNow();
@@ -437,7 +437,7 @@ describe('DegradationManager periodic checks', () => {
   });
 
   it('a dependency registered after start() is scheduled too', async () => {
-    const declaration = defineService({ name: 'late', dependencies: { cache: { kind: 'redis' } } });
+    const declaration = defineService({ name: 'late', dependencies: { cache: { kind: 'redis', env: 'CACHE_URL' } } });
     const manager = new DegradationManager({ declaration, metrics: createMetrics({ nodeMetrics: false }), logger: captureLogs().logger });
     manager.start();
     expect(jest.getTimerCount()).toBe(0);

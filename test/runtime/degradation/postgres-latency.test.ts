@@ -39,7 +39,7 @@ describe('DegradationManager against a real PostgreSQL behind a latency proxy', 
     const declaration = defineService({
       name: 'providers',
       dependencies: {
-        db: { kind: 'postgres', critical: true, slowThresholdMs: 250, healthCheck: { intervalMs: 5_000, timeoutMs: 4_000, healthyThreshold: 2 } },
+        db: { kind: 'postgres', env: 'DB_URL', critical: true, slowThresholdMs: 250, healthCheck: { intervalMs: 5_000, timeoutMs: 4_000, healthyThreshold: 2 } },
       },
     });
     const metrics = createMetrics({ nodeMetrics: false });

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createRuntime, type BulwarkRuntime, type RuntimeOptions, type ServiceDeclaration } from '@bulwark/runtime';
+import { PORT_ENV } from '@bulwark/runtime/catalog';
 import { providersService } from '../lib/services/providers';
 import { buildApp } from './app';
 import { migrate } from './migrations';
@@ -33,7 +34,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const app = buildApp(runtime);
   await runtime.start();
   await migrateWhenWritable(runtime);
-  const port = options.port ?? (env.PORT ? Number(env.PORT) : declaration.port);
+  const port = options.port ?? (env[PORT_ENV] ? Number(env[PORT_ENV]) : declaration.port);
   await app.listen({ port, host: options.host ?? env.HOST ?? '0.0.0.0' });
   const bound = (app.server.address() as AddressInfo).port;
   return { runtime, app, port: bound, url: `http://127.0.0.1:${bound}`, stop: () => runtime.stop() };

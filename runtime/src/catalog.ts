@@ -5,5 +5,5 @@
  */
 export * from './metrics/catalog';
 export { FLAG, FLAG_DEFAULTS, ACCEPTED_FLAG_VALUES, flagsToEnv, type FlagKey, type FlagName, type Flags } from './flags/flags';
-export { HEALTH_PATH, CORRELATION_HEADER } from './http/paths';
+export { HEALTH_PATH, CORRELATION_HEADER, PORT_ENV } from './http/paths';
 export { SHUTDOWN_ENV, SHUTDOWN_DEFAULTS, type ShutdownOptions } from './lifecycle/shutdown-env';

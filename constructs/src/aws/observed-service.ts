@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
-import { FLAG, HEALTH_PATH, SHUTDOWN_ENV, flagsToEnv, type Flags } from '@bulwark/runtime/catalog';
+import { FLAG, HEALTH_PATH, PORT_ENV, SHUTDOWN_ENV, flagsToEnv, type Flags } from '@bulwark/runtime/catalog';
 import { renderCollectorConfig } from './collector-config';
 import { invalidProp } from './errors';
 import { acknowledgeNag } from './nag';
@@ -189,7 +189,7 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       portMappings: [{ containerPort: port, protocol: ecs.Protocol.TCP }],
       environment: {
         ...props.environment,
-        PORT: String(port),
+        [PORT_ENV]: String(port),
         ...flagsToEnv(props.flags),
         // ECS takes a stopping task out of the target group (deregistration delay) before SIGTERM,
         // so no drain delay is needed here; the drain itself must end before stopTimeout (30 s).
@@ -355,7 +355,7 @@ export class ObservedService extends Construct implements ec2.IConnectable {
     for (const name of Object.keys(props.environment ?? {})) {
       if (secretVars.includes(name)) invalidProp(this, `environment.${name}`, `is a secret env var of "${d.name}"; pass it in props.secrets instead`);
       if (flagNames.includes(name)) invalidProp(this, `environment.${name}`, 'is a feature flag; set it with props.flags instead');
-      if (name === 'PORT') invalidProp(this, 'environment.PORT', 'is set from the declaration; change the declared port instead');
+      if (name === PORT_ENV) invalidProp(this, `environment.${PORT_ENV}`, 'is set from the declaration; change the declared port instead');
     }
     return port;
   }

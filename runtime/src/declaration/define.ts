@@ -1,5 +1,6 @@
 import { IMPACT_LEVELS, type ImpactLevel } from '../degradation/levels';
 import { FLAG } from '../flags/flags';
+import { PORT_ENV } from '../http/paths';
 import { SHUTDOWN_ENV } from '../lifecycle/shutdown-env';
 import { MAX_LATENCY_THRESHOLD_MS, METRICS } from '../metrics/catalog';
 import {
@@ -45,7 +46,7 @@ export function isServiceDeclaration(value: unknown): value is ServiceDeclaratio
 
 /** Variables the runtime itself reads and Bulwark's deployments set: a declaration cannot claim them. */
 const RESERVED_ENV: Readonly<Record<string, string>> = {
-  PORT: 'deployments set it from the declared port',
+  [PORT_ENV]: 'deployments set it from the declared port',
   ...Object.fromEntries(Object.values(FLAG).map((name) => [name, 'it is a feature flag: deployments set every flag explicitly'])),
   ...Object.fromEntries(Object.values(SHUTDOWN_ENV).map((name) => [name, 'it is a shutdown setting the runtime reads and deployments set'])),
 };

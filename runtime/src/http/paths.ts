@@ -8,3 +8,6 @@ export const HEALTH_PATH = {
 
 /** Header carrying the correlation ID in and out of a request. */
 export const CORRELATION_HEADER = 'x-correlation-id';
+
+/** The variable deployments set to the declared port; the service listens on it. */
+export const PORT_ENV = 'PORT';

@@ -1,79 +1,21 @@
 /**
  * Dependencies: one section per declared dependency with its call rate, errors by type,
- * latency and health, from the metrics the runtime's adapter for its kind emits; OpenAI token
- * use when an OpenAI dependency is declared.
+ * latency and health, from the metrics its kind says its calls are counted in (every series
+ * carries the dependency's name), and the panels its kind adds (OpenAI: tokens).
  */
-import type { DependencyDeclaration, DependencyKind, ServiceDeclaration } from '@bulwark/runtime/declaration';
-import { LABEL, METRICS, type MetricSpec } from '@bulwark/runtime/catalog';
+import { kindOf, type DependencyDeclaration, type DependencyKindDefinition, type KindPanelSpec } from '@bulwark/runtime/declaration';
+import { LABEL, METRICS } from '@bulwark/runtime/catalog';
 import type { DashboardDefinition } from './frame';
 import type { Grid } from './layout';
 import { upMappings } from './mappings';
 import { COLOR, stat, stateTimeline, timeseries, type Query } from './panels';
-import { aggregate, eq, legend, type Matcher, quantile, RANGE, type Scope, seriesName, sumIncrease, sumRate } from './promql';
+import { aggregate, eq, legend, quantile, RANGE, type Scope, seriesName, sumIncrease, sumRate } from './promql';
 
-/** The metrics a dependency's calls are counted in, and how to break them down. */
-interface CallMetrics {
-  readonly calls: MetricSpec;
-  readonly errors: MetricSpec;
-  readonly duration: MetricSpec;
-  /** Labels to split the call rate by. */
-  readonly callsBy: readonly string[];
-  /** Labels to split errors by. */
-  readonly errorsBy: readonly string[];
-  /** Matchers that pick this dependency's series (the generic adapter labels them by dependency). */
-  readonly matchers: readonly Matcher[];
-  /** Whether other dependencies of the same kind share these series (no dependency label). */
-  readonly sharedByKind: boolean;
-}
-
-function callMetrics(name: string, kind: DependencyKind): CallMetrics {
-  switch (kind) {
-    case 'postgres':
-      return {
-        calls: METRICS.dbQueriesTotal,
-        errors: METRICS.dbErrorsTotal,
-        duration: METRICS.dbQueryDurationSeconds,
-        callsBy: [LABEL.operation],
-        errorsBy: [LABEL.errorType],
-        matchers: [],
-        sharedByKind: true,
-      };
-    case 'redis':
-      return {
-        calls: METRICS.redisOperationsTotal,
-        errors: METRICS.redisErrorsTotal,
-        duration: METRICS.redisOperationDurationSeconds,
-        callsBy: [LABEL.operation],
-        errorsBy: [LABEL.errorType],
-        matchers: [],
-        sharedByKind: true,
-      };
-    case 'openai':
-      return {
-        calls: METRICS.openaiRequestsTotal,
-        errors: METRICS.openaiErrorsTotal,
-        duration: METRICS.openaiRequestDurationSeconds,
-        callsBy: [LABEL.model, LABEL.operation],
-        errorsBy: [LABEL.model, LABEL.errorType],
-        matchers: [],
-        sharedByKind: true,
-      };
-    case 's3':
-    case 'http':
-      return {
-        calls: METRICS.dependencyRequestsTotal,
-        errors: METRICS.dependencyErrorsTotal,
-        duration: METRICS.dependencyRequestDurationSeconds,
-        callsBy: [LABEL.operation],
-        errorsBy: [LABEL.operation, LABEL.errorType],
-        matchers: [eq(LABEL.dependency, name)],
-        sharedByKind: false,
-      };
-  }
-}
-
-function sameKindCount(service: ServiceDeclaration, kind: DependencyKind): number {
-  return Object.values(service.dependencies).filter((d) => d.kind === kind).length;
+/** The kind of a declared dependency: it says which metrics its calls are counted in and which extra panels it has. */
+function kindFor(name: string, d: DependencyDeclaration): DependencyKindDefinition {
+  const kind = kindOf(d.kind);
+  if (!kind) throw new Error(`dependency "${name}" is of kind "${d.kind}", which is not registered in this process: import the module that registers it`);
+  return kind;
 }
 
 /** One line describing what the declaration says about a dependency. */
@@ -82,35 +24,34 @@ export function describeDependency(name: string, d: DependencyDeclaration): stri
   return `${name} (${d.kind}, ${d.critical ? 'critical' : 'optional'}): down → ${d.impact}${slow}`;
 }
 
-function dependencySection(service: ServiceDeclaration, scope: Scope, grid: Grid, name: string, d: DependencyDeclaration): void {
-  const m = callMetrics(name, d.kind);
-  const shared =
-    m.sharedByKind && sameKindCount(service, d.kind) > 1 ? ` Every ${d.kind} dependency of ${service.name} shares these series: they have no dependency label.` : '';
+function dependencySection(scope: Scope, grid: Grid, name: string, d: DependencyDeclaration): void {
+  const kind = kindFor(name, d);
+  const m = { ...kind.callMetrics, matchers: [eq(LABEL.dependency, name)] };
   const latencyQueries: Query[] = [0.5, 0.95, 0.99].map((q) => ({
     expr: quantile(scope, m.duration, q, { matchers: m.matchers }),
     legend: `p${Math.round(q * 100)}`,
   }));
   const slowLine = d.slowThresholdMs > 0 ? [{ value: d.slowThresholdMs / 1000, color: COLOR.bad }] : [];
 
-  grid.row(`${name} — ${d.kind}${d.critical ? ' (critical)' : ''}`);
+  grid.row(`${name} — ${kind.title}${d.critical ? ' (critical)' : ''}`);
   grid.line(
     [
       timeseries(`${name}: calls`, {
-        description: `Calls per second by ${m.callsBy.join(' and ')} (${m.calls.name}).${shared}`,
+        description: `Calls per second by ${m.callsBy.join(' and ')} (${m.calls.name}).`,
         unit: 'ops',
         queries: [{ expr: sumRate(scope, seriesName(m.calls), { by: m.callsBy, matchers: m.matchers }), legend: legend(...m.callsBy) }],
         min: 0,
         stacked: true,
       }),
       timeseries(`${name}: errors by type`, {
-        description: `Errors per second by ${m.errorsBy.join(' and ')} (${m.errors.name}).${shared}`,
+        description: `Errors per second by ${m.errorsBy.join(' and ')} (${m.errors.name}).`,
         unit: 'ops',
         queries: [{ expr: sumRate(scope, seriesName(m.errors), { by: m.errorsBy, matchers: m.matchers }), legend: legend(...m.errorsBy) }],
         min: 0,
         stacked: true,
       }),
       timeseries(`${name}: latency`, {
-        description: `Call latency quantiles (${m.duration.name}).${slowLine.length ? ` The dashed line is the declared slow threshold (${d.slowThresholdMs} ms → ${d.slowImpact}).` : ''}${shared}`,
+        description: `Call latency quantiles (${m.duration.name}).${slowLine.length ? ` The dashed line is the declared slow threshold (${d.slowThresholdMs} ms → ${d.slowImpact}).` : ''}`,
         unit: 's',
         queries: latencyQueries,
         min: 0,
@@ -141,26 +82,27 @@ function dependencySection(service: ServiceDeclaration, scope: Scope, grid: Grid
     ],
     6,
   );
-  if (d.kind === 'openai') openaiTokens(scope, grid, name);
+  for (const panel of kind.panels ?? []) kindPanel(scope, grid, name, panel);
 }
 
-/** Token use is shared by every OpenAI dependency: the series carry model and type only. */
-function openaiTokens(scope: Scope, grid: Grid, name: string): void {
-  const tokens = seriesName(METRICS.openaiTokensTotal);
-  const by = [LABEL.model, LABEL.tokenType];
+/** A panel a kind adds: the rate of one of its counters for this dependency, and its total over the time range. */
+function kindPanel(scope: Scope, grid: Grid, name: string, panel: KindPanelSpec): void {
+  const series = seriesName(panel.metric);
+  const by = [...panel.by];
+  const matchers = [eq(LABEL.dependency, name)];
   grid.line(
     [
-      timeseries(`${name}: tokens by model and type`, {
-        description: 'Tokens consumed per second by model and token type (prompt, completion).',
-        unit: 'short',
-        queries: [{ expr: sumRate(scope, tokens, { by }), legend: legend(...by) }],
+      timeseries(`${name}: ${panel.title.toLowerCase()}`, {
+        description: `${panel.description} (${panel.metric.name})`,
+        unit: panel.unit,
+        queries: [{ expr: sumRate(scope, series, { by, matchers }), legend: legend(...by) }],
         min: 0,
         stacked: true,
       }),
-      stat(`${name}: tokens in the time range`, {
-        description: 'Tokens consumed within the dashboard’s time range, by model and token type.',
-        unit: 'short',
-        query: { expr: sumIncrease(scope, tokens, RANGE, { by }), legend: legend(...by) },
+      stat(`${name}: ${panel.title.toLowerCase()} in the time range`, {
+        description: `${panel.metric.name} within the dashboard’s time range, by ${by.join(' and ')}.`,
+        unit: panel.unit,
+        query: { expr: sumIncrease(scope, series, RANGE, { by, matchers }), legend: legend(...by) },
         base: COLOR.info,
         perSeries: true,
         noValue: '0',
@@ -174,7 +116,7 @@ function openaiTokens(scope: Scope, grid: Grid, name: string): void {
 export const dependenciesDashboard: DashboardDefinition = {
   stem: 'dependencies',
   title: 'Dependencies',
-  description: 'Per declared dependency: call rate, errors by type, latency, health and health-check latency; OpenAI token use.',
+  description: 'Per declared dependency: call rate, errors by type, latency, health and health-check latency, and the panels its kind adds (OpenAI: tokens).',
   appliesTo: (service) => Object.keys(service.dependencies).length > 0,
   levelAnnotations: true,
   panels: ({ service, scope, grid }) => {
@@ -192,6 +134,6 @@ export const dependenciesDashboard: DashboardDefinition = {
       24,
       4,
     );
-    for (const name of names) dependencySection(service, scope, grid, name, service.dependencies[name]);
+    for (const name of names) dependencySection(scope, grid, name, service.dependencies[name]!);
   },
 };

@@ -111,10 +111,11 @@ describe('dashboard content', () => {
 
   it('gives each declared dependency a section with the metrics of its kind', () => {
     const titles = byStem.dependencies.panels.filter((p) => p.type === 'row').map((p) => p.title);
-    expect(titles).toEqual(['db — postgres (critical)', 'cache — redis', 'ai — openai']);
-    expect(panel(byStem.dependencies, 'db: latency').targets?.[0]?.expr).toContain('db_query_duration_seconds_bucket');
-    expect(panel(byStem.dependencies, 'cache: errors by type').targets?.[0]?.expr).toContain('redis_errors_total');
-    expect(panel(byStem.dependencies, 'ai: tokens by model and type').targets?.[0]?.expr).toContain('openai_tokens_total');
+    expect(titles).toEqual(['db — PostgreSQL (critical)', 'cache — Redis', 'ai — OpenAI']);
+    // Every call series is the dependency's own: two dependencies of one kind stay apart.
+    expect(panel(byStem.dependencies, 'db: latency').targets?.[0]?.expr).toContain('db_query_duration_seconds_bucket{job="providers",instance=~"$instance",dependency="db"}');
+    expect(panel(byStem.dependencies, 'cache: errors by type').targets?.[0]?.expr).toContain('redis_errors_total{job="providers",instance=~"$instance",dependency="cache"}');
+    expect(panel(byStem.dependencies, 'ai: tokens').targets?.[0]?.expr).toContain('openai_tokens_total{job="providers",instance=~"$instance",dependency="ai"}');
     expect(panel(byStem.dependencies, 'db: health').targets?.[0]?.expr).toContain('dependency_up{job="providers",instance=~"$instance",dependency="db"}');
   });
 

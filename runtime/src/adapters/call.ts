@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { Counter, Histogram } from 'prom-client';
 import type { Breaker } from '../breakers/breaker';
 import { LABEL } from '../metrics/catalog';
 import {
@@ -51,8 +52,18 @@ export function isHttpCallerError(err: unknown): boolean {
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
+/** Where a call adapter counts its calls: its kind's call metrics (dependency_* for s3 and http). */
+export interface CallMetricInstances {
+  readonly calls: Pick<Counter<string>, 'inc'>;
+  readonly errors: Pick<Counter<string>, 'inc'>;
+  readonly duration: Pick<Histogram<string>, 'observe'>;
+}
+
 export interface CallAdapterOptions extends AdapterBaseOptions {
-  readonly kind: 's3' | 'http';
+  /** The dependency's kind: s3, http, or a kind of the team's own. */
+  readonly kind: string;
+  /** @default dependency_requests_total, dependency_errors_total, dependency_request_duration_seconds */
+  readonly callMetrics?: CallMetricInstances;
   /** The direct probe used by health checks (bypasses the breaker); reject when unhealthy. */
   readonly healthCheck: (signal: AbortSignal) => Promise<unknown>;
   /** @default isHttpCallerError */
@@ -64,13 +75,13 @@ export interface CallAdapterOptions extends AdapterBaseOptions {
 }
 
 export interface CallAdapter extends DependencyAdapter {
-  readonly kind: 's3' | 'http';
-  /** Runs `fn` through the breaker and records dependency_requests_total, _duration_seconds and _errors_total. */
+  readonly kind: string;
+  /** Runs `fn` through the breaker and records its kind's call metrics (calls, errors, latency). */
   instrumentCall<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 class CallAdapterImpl implements CallAdapter {
-  readonly kind: 's3' | 'http';
+  readonly kind: string;
   readonly name: string;
   readonly breaker: Breaker;
   private readonly log;
@@ -78,6 +89,7 @@ class CallAdapterImpl implements CallAdapter {
   private readonly errorType: (err: unknown) => string;
   private readonly isCallerError: (err: unknown) => boolean;
   private readonly healthTimeoutMs: number;
+  private readonly m: CallMetricInstances;
 
   constructor(private readonly opts: CallAdapterOptions) {
     this.kind = opts.kind;
@@ -87,25 +99,30 @@ class CallAdapterImpl implements CallAdapter {
     this.isCallerError = opts.isCallerError ?? isHttpCallerError;
     this.healthTimeoutMs = opts.healthCheckTimeoutMs ?? opts.breaker.timeoutMs;
     this.breaker = opts.breakers.create({ name: opts.name, ...opts.breaker, isCallerError: this.isCallerError });
+    this.m = opts.callMetrics ?? {
+      calls: opts.metrics.dependencyRequestsTotal,
+      errors: opts.metrics.dependencyErrorsTotal,
+      duration: opts.metrics.dependencyRequestDurationSeconds,
+    };
   }
 
   async instrumentCall<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     checkOperation(operation, `${this.kind} ${this.name}`);
-    const m = this.opts.metrics;
+    const m = this.m;
     const labels = { [LABEL.dependency]: this.name, [LABEL.operation]: operation };
-    m.dependencyRequestsTotal.inc(labels);
+    m.calls.inc(labels);
     const start = performance.now();
     try {
       // Always hand the signal on: `fn` may declare it or not, the breaker only creates one when it does.
       const result = await this.breaker.fire(fn.length > 0 ? (signal: AbortSignal) => fn(signal) : (fn as () => Promise<T>));
       const ms = performance.now() - start;
-      m.dependencyRequestDurationSeconds.observe(labels, ms / 1000);
+      m.duration.observe(labels, ms / 1000);
       this.opts.onCallLatency?.(ms);
       return result;
     } catch (err) {
       const errorType = breakerErrorType(err) ?? this.errorType(err);
-      if (errorType !== CALL_ERROR_TYPE.circuitOpen) m.dependencyRequestDurationSeconds.observe(labels, (performance.now() - start) / 1000);
-      m.dependencyErrorsTotal.inc({ ...labels, [LABEL.errorType]: errorType });
+      if (errorType !== CALL_ERROR_TYPE.circuitOpen) m.duration.observe(labels, (performance.now() - start) / 1000);
+      m.errors.inc({ ...labels, [LABEL.errorType]: errorType });
       if (errorType !== CALL_ERROR_TYPE.circuitOpen && !this.isCallerError(err)) {
         this.log.warn({ operation, errorType, err: this.redact(errorMessage(err)) }, `${this.kind} call failed`);
       }
@@ -126,7 +143,7 @@ class CallAdapterImpl implements CallAdapter {
   async close(): Promise<void> {}
 }
 
-/** A generic async dependency (S3, an HTTP API): breaker + dependency_* metrics around any call. */
+/** A generic async dependency (S3, an HTTP API, a kind of the team's own): breaker + its kind's call metrics around any call. */
 export function createCallAdapter(opts: CallAdapterOptions): CallAdapter {
   return new CallAdapterImpl(opts);
 }

@@ -166,19 +166,19 @@ class OpenAIAdapterImpl implements OpenAIAdapter {
 
   private async call<T>(operation: string, model: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const m = this.opts.metrics;
-    m.openaiRequestsTotal.inc({ [LABEL.model]: model, [LABEL.operation]: operation });
+    m.openaiRequestsTotal.inc({ [LABEL.dependency]: this.name, [LABEL.model]: model, [LABEL.operation]: operation });
     const start = performance.now();
     try {
       const result = await this.breaker.fire(fn);
       const ms = performance.now() - start;
-      m.openaiRequestDurationSeconds.observe({ [LABEL.model]: model }, ms / 1000);
+      m.openaiRequestDurationSeconds.observe({ [LABEL.dependency]: this.name, [LABEL.model]: model }, ms / 1000);
       this.opts.onCallLatency?.(ms);
       this.countTokens(model, (result as { usage?: Usage } | null)?.usage);
       return result;
     } catch (err) {
       const errorType = openAIErrorType(err);
-      if (errorType !== OPENAI_ERROR_TYPE.circuitOpen) m.openaiRequestDurationSeconds.observe({ [LABEL.model]: model }, (performance.now() - start) / 1000);
-      m.openaiErrorsTotal.inc({ [LABEL.model]: model, [LABEL.errorType]: errorType });
+      if (errorType !== OPENAI_ERROR_TYPE.circuitOpen) m.openaiRequestDurationSeconds.observe({ [LABEL.dependency]: this.name, [LABEL.model]: model }, (performance.now() - start) / 1000);
+      m.openaiErrorsTotal.inc({ [LABEL.dependency]: this.name, [LABEL.model]: model, [LABEL.errorType]: errorType });
       const retryAfter = retryAfterMs(err);
       if (retryAfter !== undefined && err instanceof Error) (err as OpenAIAdapterError).retryAfterMs = retryAfter;
       if (errorType !== OPENAI_ERROR_TYPE.circuitOpen && !isOpenAICallerError(err)) {
@@ -191,8 +191,8 @@ class OpenAIAdapterImpl implements OpenAIAdapter {
   private countTokens(model: string, usage: Usage | undefined): void {
     if (!usage) return;
     const tokens = this.opts.metrics.openaiTokensTotal;
-    if (usage.prompt_tokens) tokens.inc({ [LABEL.model]: model, [LABEL.tokenType]: 'prompt' }, usage.prompt_tokens);
-    if (usage.completion_tokens) tokens.inc({ [LABEL.model]: model, [LABEL.tokenType]: 'completion' }, usage.completion_tokens);
+    if (usage.prompt_tokens) tokens.inc({ [LABEL.dependency]: this.name, [LABEL.model]: model, [LABEL.tokenType]: 'prompt' }, usage.prompt_tokens);
+    if (usage.completion_tokens) tokens.inc({ [LABEL.dependency]: this.name, [LABEL.model]: model, [LABEL.tokenType]: 'completion' }, usage.completion_tokens);
   }
 }
 

@@ -279,7 +279,7 @@ class PostgresAdapterImpl implements PostgresAdapter {
 
   private async instrument<T>(text: string, given: QueryLabels | undefined, run: () => Promise<T>, viaBreaker: boolean): Promise<T> {
     const { operation, table } = this.labelsFor(text, given);
-    const labels = { [LABEL.operation]: operation, [LABEL.table]: table };
+    const labels = { [LABEL.dependency]: this.name, [LABEL.operation]: operation, [LABEL.table]: table };
     this.opts.metrics.dbQueriesTotal.inc(labels);
     const start = performance.now();
     try {
@@ -300,7 +300,7 @@ class PostgresAdapterImpl implements PostgresAdapter {
   }
 
   private countError(operation: string, errorType: string): void {
-    this.opts.metrics.dbErrorsTotal.inc({ [LABEL.operation]: operation, [LABEL.errorType]: errorType });
+    this.opts.metrics.dbErrorsTotal.inc({ [LABEL.dependency]: this.name, [LABEL.operation]: operation, [LABEL.errorType]: errorType });
   }
 }
 

@@ -214,7 +214,7 @@ class RedisAdapterImpl implements RedisAdapter {
     let m = this.byOperation.get(operation);
     if (!m) {
       checkOperation(operation, `redis ${this.name}`);
-      const labels = { [LABEL.operation]: operation };
+      const labels = { [LABEL.dependency]: this.name, [LABEL.operation]: operation };
       m = {
         ops: this.opts.metrics.redisOperationsTotal.labels(labels),
         duration: this.opts.metrics.redisOperationDurationSeconds.labels(labels),
@@ -236,7 +236,7 @@ class RedisAdapterImpl implements RedisAdapter {
     } catch (err) {
       const errorType = redisErrorType(err);
       if (errorType !== REDIS_ERROR_TYPE.circuitOpen) m.duration.observe((performance.now() - start) / 1000);
-      this.opts.metrics.redisErrorsTotal.inc({ [LABEL.operation]: operation, [LABEL.errorType]: errorType });
+      this.opts.metrics.redisErrorsTotal.inc({ [LABEL.dependency]: this.name, [LABEL.operation]: operation, [LABEL.errorType]: errorType });
       if (errorType !== REDIS_ERROR_TYPE.circuitOpen && errorType !== REDIS_ERROR_TYPE.reply) {
         this.log.warn({ operation, errorType, err: this.redact(errorMessage(err)) }, 'redis command failed');
       }

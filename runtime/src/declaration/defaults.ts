@@ -1,45 +1,11 @@
-import type { ImpactLevel } from '../degradation/levels';
-import type { BreakerSettings, DependencyKind, HealthCheckSettings, Objectives, StartupSettings } from './types';
+import { BUILTIN_KINDS } from '../kinds/builtin';
+import type { KindDefaults } from '../kinds/kind';
+import type { DEPENDENCY_KINDS, HealthCheckSettings, Objectives, StartupSettings } from './types';
 
-interface KindDefaults {
-  readonly breaker: BreakerSettings;
-  readonly impact: ImpactLevel;
-  readonly slowImpact?: ImpactLevel;
-  readonly slowThresholdMs: number;
-}
-
-/**
- * Per-kind defaults. Breaker thresholds come from seed 004: OpenAI opens after 5 failures and
- * retries after 60 s, PostgreSQL after 3 and 30 s, Redis after 5 and 20 s.
- */
-export const KIND_DEFAULTS: Readonly<Record<DependencyKind, KindDefaults>> = {
-  postgres: {
-    breaker: { failureThreshold: 3, resetTimeoutMs: 30_000, successThreshold: 1, timeoutMs: 3_000 },
-    impact: 'EMERGENCY',
-    slowImpact: 'MINIMAL',
-    slowThresholdMs: 500,
-  },
-  redis: {
-    breaker: { failureThreshold: 5, resetTimeoutMs: 20_000, successThreshold: 1, timeoutMs: 500 },
-    impact: 'DEGRADED',
-    slowThresholdMs: 0,
-  },
-  openai: {
-    breaker: { failureThreshold: 5, resetTimeoutMs: 60_000, successThreshold: 1, timeoutMs: 30_000 },
-    impact: 'LIMITED',
-    slowThresholdMs: 0,
-  },
-  s3: {
-    breaker: { failureThreshold: 5, resetTimeoutMs: 60_000, successThreshold: 1, timeoutMs: 10_000 },
-    impact: 'LIMITED',
-    slowThresholdMs: 0,
-  },
-  http: {
-    breaker: { failureThreshold: 5, resetTimeoutMs: 30_000, successThreshold: 1, timeoutMs: 5_000 },
-    impact: 'LIMITED',
-    slowThresholdMs: 0,
-  },
-};
+/** The built-in kinds' defaults, by kind (a kind describes its own: `kindOf(name).defaults`). */
+export const KIND_DEFAULTS: Readonly<Record<(typeof DEPENDENCY_KINDS)[number], KindDefaults>> = Object.fromEntries(
+  BUILTIN_KINDS.map((k) => [k.name, k.defaults]),
+) as Record<(typeof DEPENDENCY_KINDS)[number], KindDefaults>;
 
 /** Periodic checks every 5 s (the seed's 30 s is too slow to matter); recover after 2 healthy checks. */
 export const HEALTH_CHECK_DEFAULTS: HealthCheckSettings = {

@@ -1,4 +1,6 @@
-import { IMPACT_LEVELS, type ImpactLevel } from '../degradation/levels';
+import { CAPABILITY, IMPACT_LEVELS, type Capability, type ImpactLevel } from '../degradation/levels';
+import '../kinds/builtin';
+import { kindOf, registeredKinds } from '../kinds/kind';
 import { FLAG } from '../flags/flags';
 import { PORT_ENV } from '../http/paths';
 import { SHUTDOWN_ENV } from '../lifecycle/shutdown-env';
@@ -7,13 +9,11 @@ import {
   DEFAULT_PORT,
   DEFAULT_VERSION,
   HEALTH_CHECK_DEFAULTS,
-  KIND_DEFAULTS,
   OBJECTIVE_DEFAULTS,
   SLO_PAGE_BURN_RATE,
   STARTUP_DEFAULTS,
 } from './defaults';
 import {
-  DEPENDENCY_KINDS,
   type DependencyDeclaration,
   type EnvVarDeclaration,
   type ServiceDeclaration,
@@ -50,9 +50,6 @@ const RESERVED_ENV: Readonly<Record<string, string>> = {
   ...Object.fromEntries(Object.values(FLAG).map((name) => [name, 'it is a feature flag: deployments set every flag explicitly'])),
   ...Object.fromEntries(Object.values(SHUTDOWN_ENV).map((name) => [name, 'it is a shutdown setting the runtime reads and deployments set'])),
 };
-
-/** Kinds whose adapter connects with a URL or key from the environment (they need `env`), with a typical name. */
-const CONNECTION_ENV_EXAMPLE: Readonly<Partial<Record<string, string>>> = { postgres: 'DATABASE_URL', redis: 'REDIS_URL', openai: 'OPENAI_API_KEY' };
 
 /** The smallest objective whose error budget the fastest SLO alert can still page on. */
 const MIN_OBJECTIVE = 1 - 1 / SLO_PAGE_BURN_RATE;
@@ -179,7 +176,7 @@ function deepFreeze<T>(v: T): T {
 }
 
 const SERVICE_FIELDS = ['name', 'version', 'port', 'dependencies', 'env', 'objectives', 'startup', 'routes'] as const;
-const DEPENDENCY_FIELDS = ['kind', 'critical', 'impact', 'slowThresholdMs', 'slowImpact', 'env', 'breaker', 'healthCheck'] as const;
+const DEPENDENCY_FIELDS = ['kind', 'critical', 'impact', 'slowThresholdMs', 'slowImpact', 'env', 'provides', 'breaker', 'healthCheck'] as const;
 const BREAKER_FIELDS = ['failureThreshold', 'resetTimeoutMs', 'successThreshold', 'timeoutMs'] as const;
 const CHECK_FIELDS = ['intervalMs', 'timeoutMs', 'healthyThreshold', 'unhealthyThreshold'] as const;
 const ENV_FIELDS = ['required', 'secret', 'description'] as const;
@@ -188,10 +185,16 @@ function dependency(c: Checker, path: string, raw: Json): DependencyDeclaration 
   const d = c.object(path, raw);
   if (!d) return c.fail(path, 'must be an object with at least a kind');
   c.known(path, d, DEPENDENCY_FIELDS);
-  if (d.kind === undefined) return c.fail(join(path, 'kind'), `is required; one of ${DEPENDENCY_KINDS.join(', ')}`);
-  const kind = c.oneOf(join(path, 'kind'), d.kind, DEPENDENCY_KINDS, undefined);
-  if (!kind) return undefined;
-  const kd = KIND_DEFAULTS[kind];
+  const kinds = registeredKinds().map((k) => k.name);
+  if (d.kind === undefined) return c.fail(join(path, 'kind'), `is required; one of ${kinds.join(', ')}`);
+  const kindName = c.oneOf(join(path, 'kind'), d.kind, kinds, undefined);
+  const spec = kindName === undefined ? undefined : kindOf(kindName);
+  if (!spec) {
+    if (kindName !== undefined) c.fail(join(path, 'kind'), `"${kindName}" is not registered`);
+    return undefined;
+  }
+  const kind = spec.name;
+  const kd = spec.defaults;
 
   const bp = join(path, 'breaker');
   const b = c.object(bp, d.breaker) ?? {};
@@ -231,17 +234,31 @@ function dependency(c: Checker, path: string, raw: Json): DependencyDeclaration 
     if (typeof d.env !== 'string' || !ENV_NAME.test(d.env)) c.fail(join(path, 'env'), `${show(d.env)} is not an environment variable name (A-Z, 0-9, _)`);
     else if (RESERVED_ENV[d.env]) c.fail(join(path, 'env'), `${show(d.env)} is reserved: ${RESERVED_ENV[d.env]}; name another variable`);
     else env = d.env;
-  } else if (CONNECTION_ENV_EXAMPLE[kind]) {
-    c.fail(join(path, 'env'), `is required for a ${kind} dependency: name the environment variable holding its connection URL or key (e.g. "${CONNECTION_ENV_EXAMPLE[kind]}")`);
+  } else if (spec.connection) {
+    c.fail(join(path, 'env'), `is required for a ${kind} dependency: name the environment variable holding its ${spec.connection.holds} (e.g. "${spec.connection.exampleVariable}")`);
+  }
+
+  let provides: readonly Capability[] = spec.provides;
+  if (d.provides !== undefined) {
+    if (!Array.isArray(d.provides)) c.fail(join(path, 'provides'), `must be a list of capabilities (${Object.keys(CAPABILITY).join(', ')}), got ${show(d.provides)}`);
+    else {
+      const given: Capability[] = [];
+      d.provides.forEach((v: Json, i: number) => {
+        const capability = c.oneOf<Capability>(`${join(path, 'provides')}[${i}]`, v, Object.keys(CAPABILITY) as Capability[], undefined);
+        if (capability && !given.includes(capability)) given.push(capability);
+      });
+      provides = given;
+    }
   }
 
   const out: DependencyDeclaration = {
     kind,
-    critical: c.bool(join(path, 'critical'), d.critical, kind === 'postgres'),
+    critical: c.bool(join(path, 'critical'), d.critical, kd.critical),
     impact,
     slowThresholdMs,
     ...(slowThresholdMs > 0 && slowImpact ? { slowImpact } : {}),
     ...(env ? { env } : {}),
+    provides: [...provides],
     breaker,
     healthCheck,
   };

@@ -1,7 +1,9 @@
-import type { ImpactLevel } from '../degradation/levels';
+import type { Capability, ImpactLevel } from '../degradation/levels';
 
+/** The kinds Bulwark ships; a team can register its own (`registerKind`). */
 export const DEPENDENCY_KINDS = ['postgres', 'redis', 'openai', 's3', 'http'] as const;
-export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];
+/** A registered kind's name: a built-in one or a team's own. */
+export type DependencyKind = (typeof DEPENDENCY_KINDS)[number] | (string & {});
 
 export interface BreakerSettings {
   /** Consecutive failures that open the breaker. */
@@ -37,6 +39,8 @@ export interface DependencyDeclaration {
   readonly slowImpact?: ImpactLevel;
   /** Environment variable holding its connection URL or key (checked at startup, never logged). */
   readonly env?: string;
+  /** Capabilities refused whenever this dependency is down, whatever the level (default: its kind's). */
+  readonly provides: readonly Capability[];
   readonly breaker: BreakerSettings;
   readonly healthCheck: HealthCheckSettings;
 }

@@ -57,11 +57,6 @@ const REFUSED_FROM: Readonly<Record<Capability, LevelValue>> = {
   [CAPABILITY.cache]: LEVEL.DEGRADED,
 };
 
-/** Capabilities that are also refused whenever any dependency of this kind is down, whatever the level. */
-const REFUSED_WHEN_KIND_DOWN: Readonly<Partial<Record<Capability, DependencyKind>>> = {
-  [CAPABILITY.ai]: 'openai',
-  [CAPABILITY.cache]: 'redis',
-};
 
 type Outcome = 'ok' | 'slow' | 'failed';
 
@@ -283,10 +278,8 @@ export class DegradationManager {
       throw new TypeError(`unknown capability "${String(capability)}"; expected one of ${Object.keys(REFUSED_FROM).join(', ')}`);
     }
     if (!this.enabled) return [];
-    const kind = REFUSED_WHEN_KIND_DOWN[capability];
-    return [...this.states.values()].filter(
-      (s) => contribution(s) >= refusedFrom || (kind !== undefined && s.decl.kind === kind && !s.healthy),
-    );
+    // A capability is also refused whenever a dependency that provides it is down, whatever the level.
+    return [...this.states.values()].filter((s) => contribution(s) >= refusedFrom || (!s.healthy && s.decl.provides.includes(capability)));
   }
 
   private schedule(s: DependencyState): void {

@@ -17,6 +17,7 @@ import { refuse } from '../http/respond';
 import { flushLogs } from '../logging/destination';
 import { createLogger } from '../logging/logger';
 import { LABEL } from '../metrics/catalog';
+import { kindMetrics, kindOf } from '../kinds/kind';
 import { createMetrics, type RuntimeMetrics } from '../metrics/registry';
 import { SecretRedactor } from '../secrets/redact';
 import { shutdownFromEnv, type ShutdownOptions } from './shutdown-env';
@@ -81,6 +82,12 @@ export class BulwarkRuntime implements HealthSource {
       service: declaration.name,
       version: declaration.version,
       latencyThresholdMs: declaration.objectives.latency.thresholdMs,
+      // The metrics the declared dependencies' kinds count their calls in (a team's own kinds bring theirs).
+      extraMetrics: Object.values(declaration.dependencies).flatMap((d) => {
+        const kind = kindOf(d.kind);
+        if (!kind) throw new Error(`dependency kind "${d.kind}" is not registered in this process: import the module that registers it before createRuntime`);
+        return kindMetrics(kind);
+      }),
     });
     for (const key of Object.keys(FLAG) as FlagKey[]) {
       this.metrics.featureFlagEnabled.set({ [LABEL.flag]: FLAG[key] }, this.flags[key] ? 1 : 0);
@@ -142,21 +149,41 @@ export class BulwarkRuntime implements HealthSource {
     );
   }
 
-  /** A generic adapter for an `s3` or `http` dependency: breaker + metrics around any async call. */
+  /**
+   * A generic adapter for a dependency of any kind (`s3`, `http`, or a kind of the team's own):
+   * breaker + its kind's call metrics and error classification around any async call;
+   * `healthCheck` is the direct probe periodic checks run.
+   */
   call(name: string, healthCheck: (signal: AbortSignal) => Promise<unknown>): CallAdapter {
-    const kind = this.declaration.dependencies[name]?.kind;
-    return this.adapter(name, kind === 's3' ? 's3' : 'http', (dep) =>
-      createCallAdapter({ ...this.adapterBase(name, dep), kind: dep.kind === 's3' ? 's3' : 'http', healthCheck }),
-    );
+    return this.adapter(name, undefined, (dep) => {
+      const kind = kindOf(dep.kind)!;
+      const { calls, errors, duration } = kind.callMetrics;
+      const missing = [
+        ...(calls.labels.includes(LABEL.operation) ? [] : [`${calls.name} has no "${LABEL.operation}" label`]),
+        ...(duration.labels.includes(LABEL.operation) ? [] : [`${duration.name} has no "${LABEL.operation}" label`]),
+        ...(errors.labels.includes(LABEL.errorType) ? [] : [`${errors.name} has no "${LABEL.errorType}" label`]),
+      ];
+      if (missing.length) throw new Error(`runtime.call("${name}"): kind "${kind.name}" cannot count generic calls (${missing.join('; ')}); give its call metrics those labels`);
+      const instance = <T>(spec: { name: string }) => this.metrics.byName(spec.name) as unknown as T;
+      return createCallAdapter({
+        ...this.adapterBase(name, dep),
+        kind: kind.name,
+        healthCheck,
+        callMetrics: { calls: instance(calls), errors: instance(errors), duration: instance(duration) },
+        ...(kind.isCallerError ? { isCallerError: kind.isCallerError } : {}),
+        ...(kind.errorType ? { errorType: kind.errorType } : {}),
+      });
+    });
   }
 
-  private adapter<A extends DependencyAdapter>(name: string, kind: DependencyKind, make: (dep: DependencyDeclaration) => A): A {
+  /** `kind`: the kind the typed accessor needs (`runtime.postgres` needs a postgres dependency); undefined: any. */
+  private adapter<A extends DependencyAdapter>(name: string, kind: DependencyKind | undefined, make: (dep: DependencyDeclaration) => A): A {
     const dep = this.declaration.dependencies[name];
     if (!dep) {
       const known = Object.keys(this.declaration.dependencies);
       throw new Error(`dependency "${name}" is not declared in service "${this.declaration.name}"; declared: ${known.join(', ') || 'none'}`);
     }
-    if (dep.kind !== kind) throw new Error(`dependency "${name}" is declared with kind "${dep.kind}", not "${kind}"`);
+    if (kind !== undefined && dep.kind !== kind) throw new Error(`dependency "${name}" is declared with kind "${dep.kind}", not "${kind}"`);
     const existing = this.adapters.get(name);
     if (existing) return existing as A;
     const adapter = make(dep);

@@ -122,64 +122,64 @@ export const METRICS = {
     name: 'db_queries_total',
     type: 'counter',
     help: 'Database queries, by operation and table.',
-    labels: [L.operation, L.table],
+    labels: [L.dependency, L.operation, L.table],
   }),
   dbQueryDurationSeconds: spec({
     name: 'db_query_duration_seconds',
     type: 'histogram',
     help: 'Database query latency in seconds, by operation and table.',
-    labels: [L.operation, L.table],
+    labels: [L.dependency, L.operation, L.table],
     buckets: BUCKETS.db,
   }),
   dbErrorsTotal: spec({
     name: 'db_errors_total',
     type: 'counter',
     help: 'Database errors, by operation and error type.',
-    labels: [L.operation, L.errorType],
+    labels: [L.dependency, L.operation, L.errorType],
   }),
   redisOperationsTotal: spec({
     name: 'redis_operations_total',
     type: 'counter',
     help: 'Redis commands issued, by operation.',
-    labels: [L.operation],
+    labels: [L.dependency, L.operation],
   }),
   redisErrorsTotal: spec({
     name: 'redis_errors_total',
     type: 'counter',
     help: 'Redis command errors, by operation and error type.',
-    labels: [L.operation, L.errorType],
+    labels: [L.dependency, L.operation, L.errorType],
   }),
   redisOperationDurationSeconds: spec({
     name: 'redis_operation_duration_seconds',
     type: 'histogram',
     help: 'Redis command latency in seconds, by operation.',
-    labels: [L.operation],
+    labels: [L.dependency, L.operation],
     buckets: BUCKETS.db,
   }),
   openaiRequestsTotal: spec({
     name: 'openai_requests_total',
     type: 'counter',
     help: 'OpenAI API requests, by model and operation.',
-    labels: [L.model, L.operation],
+    labels: [L.dependency, L.model, L.operation],
   }),
   openaiRequestDurationSeconds: spec({
     name: 'openai_request_duration_seconds',
     type: 'histogram',
     help: 'OpenAI API request latency in seconds, by model.',
-    labels: [L.model],
+    labels: [L.dependency, L.model],
     buckets: BUCKETS.openai,
   }),
   openaiErrorsTotal: spec({
     name: 'openai_errors_total',
     type: 'counter',
     help: 'OpenAI API errors, by model and error type.',
-    labels: [L.model, L.errorType],
+    labels: [L.dependency, L.model, L.errorType],
   }),
   openaiTokensTotal: spec({
     name: 'openai_tokens_total',
     type: 'counter',
     help: 'OpenAI tokens consumed, by model and token type (prompt, completion).',
-    labels: [L.model, L.tokenType],
+    labels: [L.dependency, L.model, L.tokenType],
   }),
   dependencyRequestsTotal: spec({
     name: 'dependency_requests_total',
@@ -346,10 +346,10 @@ export const NODE_METRICS = {
   }),
 } as const;
 
-/** Every metric name a query may use, with the labels its series carry. */
-export function catalogSeries(): Map<string, { spec: MetricSpec; labels: Set<string> }> {
+/** Every metric name a query may use, with the labels its series carry; `extra`: metrics a team's own kinds add. */
+export function catalogSeries(extra: readonly MetricSpec[] = []): Map<string, { spec: MetricSpec; labels: Set<string> }> {
   const out = new Map<string, { spec: MetricSpec; labels: Set<string> }>();
-  for (const s of [...Object.values(METRICS), ...Object.values(NODE_METRICS)] as MetricSpec[]) {
+  for (const s of [...Object.values(METRICS), ...Object.values(NODE_METRICS), ...extra] as MetricSpec[]) {
     const base = new Set<string>([...s.labels, ...(s.seriesLabels ?? []), ...TARGET_LABELS]);
     if (s.type === 'histogram') {
       out.set(`${s.name}_bucket`, { spec: s, labels: new Set([...base, 'le']) });

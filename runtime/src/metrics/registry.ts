@@ -16,6 +16,8 @@ export interface RuntimeMetrics extends MetricInstances {
   readonly registry: Registry;
   /** False when ENABLE_PROMETHEUS_METRICS=false: every metric is a no-op and /metrics answers 404. */
   readonly enabled: boolean;
+  /** A metric by name: the catalog's, or one of `extraMetrics` (a team's own kind counts its calls in those). */
+  byName(name: string): Counter<string> | Histogram<string> | Gauge<string> | undefined;
   /** Prometheus text exposition of every metric. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -30,6 +32,8 @@ export interface CreateMetricsOptions {
   readonly version?: string;
   /** The service's latency objective: becomes a bucket of http_request_duration_seconds. @default the catalog's buckets only */
   readonly latencyThresholdMs?: number;
+  /** Metrics beyond the catalog's: those the service's own dependency kinds count their calls in. */
+  readonly extraMetrics?: readonly MetricSpec[];
 }
 
 // A no-op stand-in with every method the runtime calls on a metric, for a switched-off capability.
@@ -80,6 +84,11 @@ export function createMetrics(options: CreateMetricsOptions = {}): RuntimeMetric
     const buckets = key === 'httpRequestDurationSeconds' && options.latencyThresholdMs !== undefined ? httpLatencyBuckets(options.latencyThresholdMs) : undefined;
     instances[key] = enabled ? build(METRICS[key], registry, buckets) : NOOP;
   }
+  const byName = new Map<string, unknown>(Object.entries(instances).map(([key, instance]) => [METRICS[key as MetricKey].name, instance]));
+  for (const spec of options.extraMetrics ?? []) {
+    if (byName.has(spec.name)) continue;
+    byName.set(spec.name, enabled ? build(spec, registry) : NOOP);
+  }
   if (enabled) {
     if (options.nodeMetrics ?? true) collectDefaultMetrics({ register: registry });
     (instances.buildInfo as Gauge).set({ service: options.service ?? 'unknown', version: options.version ?? '0.0.0' }, 1);
@@ -88,6 +97,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): RuntimeMetric
     ...(instances as unknown as MetricInstances),
     registry,
     enabled,
+    byName: (name) => byName.get(name) as Counter<string> | Histogram<string> | Gauge<string> | undefined,
     contentType: registry.contentType,
     render: () => registry.metrics(),
   };

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { DependencyDeclaration, DependencyKind, ServiceDeclaration } from '../declaration/types';
+import type { DependencyDeclaration, ServiceDeclaration } from '../declaration/types';
+import { kindOf } from '../kinds/kind';
 import { CheckTimeoutError, errorMessage, runWithTimeout, type DependencyCheck } from '../degradation/check';
 import { FLAG } from '../flags/flags';
 import { LABEL } from '../metrics/catalog';
@@ -57,27 +58,15 @@ export class StartupValidationError extends Error {
   }
 }
 
-interface UrlRule {
-  readonly schemes: readonly string[];
-  readonly label: string;
-  readonly example: string;
-}
-
-/** Connection-string shapes checked for the env var a dependency declares. */
-const URL_RULES: Readonly<Partial<Record<DependencyKind, UrlRule>>> = {
-  postgres: { schemes: ['postgres:', 'postgresql:'], label: 'PostgreSQL', example: 'postgres://user:password@host:5432/dbname' },
-  redis: { schemes: ['redis:', 'rediss:'], label: 'Redis', example: 'redis://:password@host:6379/0' },
-};
-
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 function isSet(value: string | undefined): value is string {
   return value !== undefined && value.trim() !== '';
 }
 
-function matchesUrlRule(value: string, rule: UrlRule): boolean {
+function matchesSchemes(value: string, schemes: readonly string[]): boolean {
   try {
-    return rule.schemes.includes(new URL(value.trim()).protocol);
+    return schemes.includes(new URL(value.trim()).protocol);
   } catch {
     return false;
   }
@@ -85,10 +74,12 @@ function matchesUrlRule(value: string, rule: UrlRule): boolean {
 
 /** Per env var: whether it is missing, malformed or fine. Never reads the value into a message. */
 function validateEnv(declaration: ServiceDeclaration, env: NodeJS.ProcessEnv): { results: ValidationResult[]; unusable: Map<string, string> } {
-  const urlRuleFor = new Map<string, UrlRule>();
+  // The connection rule of the kind using each variable, as the kind describes it.
+  const urlRuleFor = new Map<string, { title: string; schemes: readonly string[]; example: string }>();
   for (const dep of Object.values(declaration.dependencies)) {
-    const rule = URL_RULES[dep.kind];
-    if (dep.env && rule && !urlRuleFor.has(dep.env)) urlRuleFor.set(dep.env, rule);
+    const kind = kindOf(dep.kind);
+    const schemes = kind?.connection?.urlSchemes;
+    if (dep.env && kind && schemes && !urlRuleFor.has(dep.env)) urlRuleFor.set(dep.env, { title: kind.title, schemes, example: kind.connection?.urlExample ?? `${schemes[0]}//…` });
   }
   const results: ValidationResult[] = [];
   const unusable = new Map<string, string>(); // variable → why a dependency using it cannot be checked
@@ -106,10 +97,10 @@ function validateEnv(declaration: ServiceDeclaration, env: NodeJS.ProcessEnv): {
         : `${name} is not set${about}; the features that need it are off`;
     } else {
       const rule = urlRuleFor.get(name);
-      if (rule && !matchesUrlRule(value, rule)) {
-        unusable.set(name, `${name} is not a valid ${rule.label} URL`);
+      if (rule && !matchesSchemes(value, rule.schemes)) {
+        unusable.set(name, `${name} is not a valid ${rule.title} URL`);
         status = decl.required ? 'fail' : 'warning';
-        message = `${name} is not a valid ${rule.label} URL; expected the form ${rule.example} (value not shown)`;
+        message = `${name} is not a valid ${rule.title} URL; expected the form ${rule.example} (value not shown)`;
       }
     }
     results.push({ name: `env:${name}`, status, message, critical: decl.required, duration_ms: round(performance.now() - started) });

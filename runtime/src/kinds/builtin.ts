@@ -1,0 +1,86 @@
+/**
+ * The kinds Bulwark ships: PostgreSQL, Redis and OpenAI (each with an adapter of its own) and the
+ * generic `s3` and `http` kinds (any async call through `runtime.call`). Breaker defaults: OpenAI
+ * opens after 5 failures and retries after 60 s, PostgreSQL after 3 and 30 s, Redis after 5 and 20 s.
+ */
+import { METRICS } from '../metrics/catalog';
+import { defineKind, registerKind, type DependencyKindDefinition } from './kind';
+
+// The adapters' error classification, loaded on first use: describing a kind loads no adapter code.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const postgres = () => require('../adapters/postgres') as typeof import('../adapters/postgres');
+const redis = () => require('../adapters/redis') as typeof import('../adapters/redis');
+const openai = () => require('../adapters/openai') as typeof import('../adapters/openai');
+const call = () => require('../adapters/call') as typeof import('../adapters/call');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const GENERIC_CALLS = {
+  calls: METRICS.dependencyRequestsTotal,
+  errors: METRICS.dependencyErrorsTotal,
+  duration: METRICS.dependencyRequestDurationSeconds,
+  callsBy: ['operation'],
+  errorsBy: ['operation', 'error_type'],
+} as const;
+
+export const POSTGRES_KIND = defineKind({
+  name: 'postgres',
+  title: 'PostgreSQL',
+  defaults: {
+    breaker: { failureThreshold: 3, resetTimeoutMs: 30_000, successThreshold: 1, timeoutMs: 3_000 },
+    impact: 'EMERGENCY',
+    slowImpact: 'MINIMAL',
+    slowThresholdMs: 500,
+    critical: true,
+  },
+  connection: { holds: 'connection URL', exampleVariable: 'DATABASE_URL', urlSchemes: ['postgres:', 'postgresql:'], urlExample: 'postgres://user:password@host:5432/dbname' },
+  provides: [],
+  callMetrics: { calls: METRICS.dbQueriesTotal, errors: METRICS.dbErrorsTotal, duration: METRICS.dbQueryDurationSeconds, callsBy: ['operation'], errorsBy: ['error_type'] },
+  isCallerError: (err) => postgres().isPostgresCallerError(err),
+  errorType: (err) => postgres().postgresErrorType(err),
+});
+
+export const REDIS_KIND = defineKind({
+  name: 'redis',
+  title: 'Redis',
+  defaults: { breaker: { failureThreshold: 5, resetTimeoutMs: 20_000, successThreshold: 1, timeoutMs: 500 }, impact: 'DEGRADED', slowThresholdMs: 0, critical: false },
+  connection: { holds: 'connection URL', exampleVariable: 'REDIS_URL', urlSchemes: ['redis:', 'rediss:'], urlExample: 'redis://:password@host:6379/0' },
+  provides: ['cache'],
+  callMetrics: { calls: METRICS.redisOperationsTotal, errors: METRICS.redisErrorsTotal, duration: METRICS.redisOperationDurationSeconds, callsBy: ['operation'], errorsBy: ['error_type'] },
+  isCallerError: () => false,
+  errorType: (err) => redis().redisErrorType(err),
+});
+
+export const OPENAI_KIND = defineKind({
+  name: 'openai',
+  title: 'OpenAI',
+  defaults: { breaker: { failureThreshold: 5, resetTimeoutMs: 60_000, successThreshold: 1, timeoutMs: 30_000 }, impact: 'LIMITED', slowThresholdMs: 0, critical: false },
+  connection: { holds: 'API key', exampleVariable: 'OPENAI_API_KEY' },
+  provides: ['ai'],
+  callMetrics: { calls: METRICS.openaiRequestsTotal, errors: METRICS.openaiErrorsTotal, duration: METRICS.openaiRequestDurationSeconds, callsBy: ['model', 'operation'], errorsBy: ['model', 'error_type'] },
+  panels: [{ title: 'Tokens', description: 'Tokens per second, by model and type (prompt, completion).', metric: METRICS.openaiTokensTotal, by: ['model', 'type'], unit: 'short' }],
+  isCallerError: (err) => openai().isOpenAICallerError(err),
+  errorType: (err) => openai().openAIErrorType(err),
+});
+
+export const S3_KIND = defineKind({
+  name: 's3',
+  title: 'S3',
+  defaults: { breaker: { failureThreshold: 5, resetTimeoutMs: 60_000, successThreshold: 1, timeoutMs: 10_000 }, impact: 'LIMITED', slowThresholdMs: 0, critical: false },
+  provides: [],
+  callMetrics: GENERIC_CALLS,
+  isCallerError: (err) => call().isHttpCallerError(err),
+  errorType: (err) => call().callErrorType(err),
+});
+
+export const HTTP_KIND = defineKind({
+  name: 'http',
+  title: 'HTTP API',
+  defaults: { breaker: { failureThreshold: 5, resetTimeoutMs: 30_000, successThreshold: 1, timeoutMs: 5_000 }, impact: 'LIMITED', slowThresholdMs: 0, critical: false },
+  provides: [],
+  callMetrics: GENERIC_CALLS,
+  isCallerError: (err) => call().isHttpCallerError(err),
+  errorType: (err) => call().callErrorType(err),
+});
+
+export const BUILTIN_KINDS: readonly DependencyKindDefinition[] = [POSTGRES_KIND, REDIS_KIND, OPENAI_KIND, S3_KIND, HTTP_KIND];
+for (const kind of BUILTIN_KINDS) registerKind(kind);

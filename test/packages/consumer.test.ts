@@ -145,8 +145,8 @@ describe('an infrastructure project that installs the packages', () => {
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, timeoutMs: 300_000 });
   });
 
-  it("has the READMEs' declaration, service, AWS stack and app, cdk8s app and generator scripts as its own files", () => {
-    expect([...samples.keys()].sort()).toEqual(['bin/app.ts', 'bin/k8s.ts', 'lib/orders-stack.ts', 'lib/orders.ts', 'scripts/dashboards.ts', 'scripts/rules.ts', 'src/main.ts']);
+  it("has the READMEs' declaration, kind, service, AWS stack and app, cdk8s app and generator scripts as its own files", () => {
+    expect([...samples.keys()].sort()).toEqual(['bin/app.ts', 'bin/k8s.ts', 'lib/orders-stack.ts', 'lib/orders.ts', 'lib/queue-kind.ts', 'scripts/dashboards.ts', 'scripts/rules.ts', 'src/main.ts']);
     expect(samples.get('lib/orders-stack.ts')).toContain("from '@bulwark/constructs/aws'");
     expect(samples.get('bin/k8s.ts')).toContain("from '@bulwark/constructs/k8s'");
   });

@@ -5,7 +5,7 @@
  * blinding an alert or a panel.
  */
 import { parser } from '@prometheus-io/lezer-promql';
-import { SCRAPE_SERIES, TARGET_LABELS, catalogSeries } from '@bulwark/runtime/catalog';
+import { SCRAPE_SERIES, TARGET_LABELS, catalogSeries, type MetricSpec } from '@bulwark/runtime/catalog';
 
 export interface PromQLProblem {
   expr: string;
@@ -63,8 +63,9 @@ const LABELLESS_FUNCTIONS = new Set(['vector', 'time', 'scalar', 'pi']);
  * `by`/`without`/`on`/`ignoring`/`group_left` labels that the series involved do not carry.
  * An empty list means the query is valid and names only real series.
  */
-export function checkPromQL(expr: string, extraSeries?: ExtraSeries): PromQLProblem[] {
-  return new Checker(expr, extraSeries).run();
+/** `kindMetrics`: the metrics of kinds beyond the built-in ones (a team's own), known like the catalog's. */
+export function checkPromQL(expr: string, extraSeries?: ExtraSeries, kindMetrics: readonly MetricSpec[] = []): PromQLProblem[] {
+  return new Checker(expr, extraSeries, kindMetrics).run();
 }
 
 class Checker {
@@ -75,10 +76,11 @@ class Checker {
   constructor(
     private readonly expr: string,
     extraSeries?: ExtraSeries,
+    kindMetrics: readonly MetricSpec[] = [],
   ) {
     this.text = expr.replace(GRAFANA_INTERVAL, '5m');
     this.series = new Map<string, Set<string> | null>();
-    for (const [name, s] of catalogSeries()) this.series.set(name, s.labels);
+    for (const [name, s] of catalogSeries(kindMetrics)) this.series.set(name, s.labels);
     for (const name of Object.values(SCRAPE_SERIES)) this.series.set(name, new Set(TARGET_LABELS));
     if (extraSeries instanceof Map) {
       for (const [name, labels] of extraSeries) this.series.set(name, new Set(labels));

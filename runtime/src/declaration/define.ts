@@ -360,19 +360,38 @@ export function defineService(input: ServiceInput): ServiceDeclaration {
   }
 
   const routes: string[] = [];
+  const routeRequires: Record<string, readonly Capability[]> = {};
+  // Capabilities the service has of its own; the others come from the dependencies that provide them.
+  const provided = new Set<Capability>([CAPABILITY.business, CAPABILITY.writes, ...Object.values(dependencies).flatMap((d) => d.provides)]);
   if (raw.routes !== undefined) {
     if (!Array.isArray(raw.routes)) c.fail('routes', `must be a list of route templates like "/providers/:id", got ${show(raw.routes)}`);
     else
-      raw.routes.forEach((r: Json, i: number) => {
-        if (typeof r !== 'string' || !r.startsWith('/') || /\s|[?#]/.test(r)) c.fail(`routes[${i}]`, `${show(r)} must be a path template starting with /, without spaces, query or fragment`);
-        else if (/\/:(\/|$)/.test(r)) c.fail(`routes[${i}]`, `${show(r)} has a ":" segment without a parameter name; write e.g. "/orders/:id"`);
-        else if (routes.includes(r)) c.fail(`routes[${i}]`, `${show(r)} is listed twice`);
-        else routes.push(r);
+      raw.routes.forEach((entry: Json, i: number) => {
+        const p = `routes[${i}]`;
+        const o = typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as Record<string, Json>) : undefined;
+        if (o) c.known(p, o, ['path', 'requires']);
+        const r = o ? o.path : entry;
+        const rp = o ? join(p, 'path') : p;
+        if (typeof r !== 'string' || !r.startsWith('/') || /\s|[?#]/.test(r)) return void c.fail(rp, `${show(r)} must be a path template starting with /, without spaces, query or fragment`);
+        if (/\/:(\/|$)/.test(r)) return void c.fail(rp, `${show(r)} has a ":" segment without a parameter name; write e.g. "/orders/:id"`);
+        if (routes.includes(r)) return void c.fail(rp, `${show(r)} is listed twice`);
+        routes.push(r);
+        if (o?.requires === undefined) return;
+        if (!Array.isArray(o.requires)) return void c.fail(join(p, 'requires'), `must be a list of capabilities (${Object.keys(CAPABILITY).join(', ')}), got ${show(o.requires)}`);
+        const needs: Capability[] = [];
+        o.requires.forEach((v: Json, j: number) => {
+          const cp = `${join(p, 'requires')}[${j}]`;
+          const capability = c.oneOf<Capability>(cp, v, Object.keys(CAPABILITY) as Capability[], undefined);
+          if (!capability) return;
+          if (!provided.has(capability)) c.fail(cp, `"${capability}" is provided by no dependency; add provides: ['${capability}'] to the dependency that serves it`);
+          else if (!needs.includes(capability)) needs.push(capability);
+        });
+        if (needs.length) routeRequires[r] = needs;
       });
   }
 
   if (c.problems.length) throw new DeclarationError(name, c.problems);
-  const declaration: ServiceDeclaration = { name, version, port, dependencies, env, objectives, startup, routes };
+  const declaration: ServiceDeclaration = { name, version, port, dependencies, env, objectives, startup, routes, routeRequires };
   Object.defineProperty(declaration, DECLARATION_BRAND, { value: true });
   return deepFreeze(declaration);
 }

@@ -82,6 +82,8 @@ export interface ServiceDeclaration {
   readonly startup: StartupSettings;
   /** Route templates (e.g. `/providers/:id`) used as the bounded `endpoint` label. */
   readonly routes: readonly string[];
+  /** The capabilities each route needs (only routes that declare some): refused with 503 + Retry-After while unavailable. */
+  readonly routeRequires: Readonly<Record<string, readonly Capability[]>>;
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -100,5 +102,12 @@ export interface ServiceInput {
   readonly env?: Readonly<Record<string, boolean | Partial<EnvVarDeclaration>>>;
   readonly objectives?: DeepPartial<Objectives>;
   readonly startup?: Partial<StartupSettings>;
-  readonly routes?: readonly string[];
+  /** Route templates; a route that needs capabilities says so: `{ path: '/orders/:id/summary', requires: ['ai'] }`. */
+  readonly routes?: readonly (string | RouteInput)[];
+}
+
+export interface RouteInput {
+  readonly path: string;
+  /** Capabilities the route needs; `ai` and `cache` must be provided by a declared dependency. */
+  readonly requires?: readonly Capability[];
 }

@@ -34,6 +34,13 @@ export interface BulwarkFastifyOptions {
    * those with 503 + Retry-After instead of 500 (e.g. the runtime's `dependencyUnavailable`).
    */
   readonly unavailable?: (err: unknown) => { readonly retryAfterSeconds: number; readonly reason: string } | undefined;
+  /**
+   * The capabilities each route template needs (the declaration's `routeRequires`): those routes are
+   * refused with 503 + Retry-After while one is unavailable. Needs `guard`.
+   */
+  readonly routeRequires?: Readonly<Record<string, readonly Capability[]>>;
+  /** Whether a capability is available now (the runtime's `guard`). */
+  readonly guard?: (capability: Capability) => GuardResult;
 }
 
 interface TrackedRequest {
@@ -126,6 +133,15 @@ export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fas
     });
   }
 
+  const { routeRequires, guard } = options;
+  if (routeRequires && guard && Object.keys(routeRequires).length > 0) {
+    fastify.addHook('preHandler', (request, reply, next) => {
+      const needs = request.routeOptions.url === undefined ? undefined : routeRequires[request.routeOptions.url];
+      if (needs) refuseUnless(guard, needs, reply, next);
+      else next();
+    });
+  }
+
   if (options.health) registerHealthRoutes(fastify, metrics, options.health);
   done();
 };
@@ -143,15 +159,18 @@ export function requireCapability(
   guard: (capability: Capability) => GuardResult,
   ...capabilities: Capability[]
 ): (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
-  return (_request, reply, done) => {
-    for (const capability of capabilities) {
-      const g = guard(capability);
-      if (!g.allowed) {
-        const { status, retryAfter, body } = refusalBody({ status: g.status, retryAfterSeconds: g.retryAfterSeconds, reason: g.reason });
-        reply.code(status).header('retry-after', retryAfter).send(body);
-        return;
-      }
+  return (_request, reply, done) => refuseUnless(guard, capabilities, reply, done);
+}
+
+/** Answers 503 + Retry-After when one of `capabilities` is unavailable; otherwise goes on. */
+function refuseUnless(guard: (capability: Capability) => GuardResult, capabilities: readonly Capability[], reply: FastifyReply, next: () => void): void {
+  for (const capability of capabilities) {
+    const g = guard(capability);
+    if (!g.allowed) {
+      const { status, retryAfter, body } = refusalBody({ status: g.status, retryAfterSeconds: g.retryAfterSeconds, reason: g.reason });
+      reply.code(status).header('retry-after', retryAfter).send(body);
+      return;
     }
-    done();
-  };
+  }
+  next();
 }

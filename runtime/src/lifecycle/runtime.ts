@@ -13,6 +13,7 @@ import { FLAG, parseFlags, type FlagKey, type Flags } from '../flags/flags';
 import { requireCapability, type BulwarkFastifyOptions } from '../http/fastify';
 import { createHealthEndpoints, type HealthSource } from '../http/health';
 import { instrumentHandler, type NodeHandler } from '../http/instrument';
+import { createRouteMatcher } from '../http/routes';
 import { refuse } from '../http/respond';
 import { flushLogs } from '../logging/destination';
 import { createLogger } from '../logging/logger';
@@ -229,7 +230,14 @@ export class BulwarkRuntime implements HealthSource {
 
   /** Options for `app.register(bulwarkFastify, runtime.fastifyOptions())`: metrics, access log, health routes, 503 on dependency failures. */
   fastifyOptions(): BulwarkFastifyOptions {
-    return { metrics: this.metrics, logger: this.logger, health: this, unavailable: dependencyUnavailable };
+    return {
+      metrics: this.metrics,
+      logger: this.logger,
+      health: this,
+      unavailable: dependencyUnavailable,
+      routeRequires: this.declaration.routeRequires,
+      guard: (capability) => this.guard(capability),
+    };
   }
 
   /** A Fastify preHandler refusing the route (503 + Retry-After) while any of the capabilities is unavailable. */
@@ -315,10 +323,15 @@ export class BulwarkRuntime implements HealthSource {
    */
   createServer(handler: NodeHandler): Server {
     const health = createHealthEndpoints({ metrics: this.metrics, health: this });
+    // Routes that declare the capabilities they need are refused (503 + Retry-After) while one is unavailable.
+    const requires = this.declaration.routeRequires;
+    const routeOf = Object.keys(requires).length > 0 ? createRouteMatcher(this.declaration.routes) : undefined;
     const app = instrumentHandler(
       (req: IncomingMessage, res: ServerResponse) => {
         if (this.stopping) res.setHeader('connection', 'close');
         if (health(req, res)) return;
+        const needs = routeOf && requires[routeOf(req.method ?? 'GET', req.url ?? '/')];
+        if (needs && !needs.every((capability) => this.require(capability, res))) return;
         return handler(req, res);
       },
       { metrics: this.metrics, logger: this.logger, routes: this.declaration.routes },

@@ -134,8 +134,25 @@ describe('defineService', () => {
       'env.PORT: is reserved: deployments set it from the declared port; remove it from env',
       'env.ENABLE_CIRCUIT_BREAKER: is reserved: it is a feature flag: deployments set every flag explicitly; remove it from env',
       'env.SHUTDOWN_TIMEOUT_MS: is reserved: it is a shutdown setting the runtime reads and deployments set; remove it from env',
-      'dependencies.db.env: is required for a postgres dependency: name the environment variable holding its connection URL or key (e.g. "DATABASE_URL")',
+      'dependencies.db.env: is required for a postgres dependency: name the environment variable holding its connection URL (e.g. "DATABASE_URL")',
       'dependencies.cache.env: "ENABLE_PROMETHEUS_METRICS" is reserved: it is a feature flag: deployments set every flag explicitly; name another variable',
+    ]);
+  });
+
+  it('takes provided capabilities from the kind, lets a dependency declare its own, and refuses a route need nothing provides', () => {
+    const s = defineService({ name: 'orders', dependencies: { ai: { kind: 'openai', env: 'AI_KEY' }, llm: { kind: 'http', provides: ['ai', 'cache'] }, db: { kind: 'postgres', env: 'DB_URL', provides: [] } } });
+    expect([s.dependencies.ai!.provides, s.dependencies.llm!.provides, s.dependencies.db!.provides]).toEqual([['ai'], ['ai', 'cache'], []]);
+    expect(
+      problemsOf({
+        name: 'orders',
+        dependencies: { api: { kind: 'http', provides: ['teleport' as 'ai'] } },
+        routes: ['/a', { path: '/a/summary', requires: ['ai', 'writes'] }, { path: '/b', requires: 'cache' as unknown as ['cache'] }, { path: '/c', need: ['ai'] } as never],
+      }),
+    ).toEqual([
+      'dependencies.api.provides[0]: "teleport" is not one of writes, ai, cache, business',
+      'routes[1].requires[0]: "ai" is provided by no dependency; add provides: [\'ai\'] to the dependency that serves it',
+      'routes[2].requires: must be a list of capabilities (writes, ai, cache, business), got "cache"',
+      'routes[3].need: unknown field; expected one of path, requires',
     ]);
   });
 
@@ -145,7 +162,7 @@ describe('defineService', () => {
     expect(isServiceDeclaration({ ...s })).toBe(false);
     expect(isServiceDeclaration(JSON.parse(JSON.stringify(s)))).toBe(false);
     expect(JSON.stringify(s)).not.toContain('bulwark');
-    expect(Object.keys(s)).toEqual(['name', 'version', 'port', 'dependencies', 'env', 'objectives', 'startup', 'routes']);
+    expect(Object.keys(s)).toEqual(['name', 'version', 'port', 'dependencies', 'env', 'objectives', 'startup', 'routes', 'routeRequires']);
     // The brand is a registered symbol: another copy of the runtime creates the same one.
     expect(Object.getOwnPropertySymbols(s)).toEqual([Symbol.for('@bulwark/runtime.service-declaration')]);
   });

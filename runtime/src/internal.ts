@@ -17,6 +17,8 @@ export { measureHealthCheck, withTimeout, COMMON_ERROR_TYPE, type AdapterBaseOpt
 export { createRedisAdapter, createRedisClient, redisErrorType, REDIS_ERROR_TYPE, type RedisAdapter, type RedisAdapterOptions } from './adapters/redis';
 export {
   createPostgresAdapter,
+  sslFor,
+  type PostgresConnectionSettings,
   describeSql,
   isPostgresCallerError,
   postgresErrorType,

@@ -122,9 +122,37 @@ export function describeSql(text: string): { operation: SqlOperation; table: str
 
 export interface PostgresAdapterOptions extends AdapterBaseOptions {
   /** postgres:// URL (its password is never logged). */
-  readonly connectionString: string;
+  readonly connectionString?: string;
+  /** Instead of `connectionString`: the settings one by one (libpq's PGHOST, PGPORT, …). */
+  readonly connection?: PostgresConnectionSettings;
   /** Further pg Pool settings; the timeouts default to the breaker timeout so a dead database fails fast. */
   readonly pool?: Omit<PoolConfig, 'connectionString'>;
+}
+
+/** A connection given setting by setting; `sslmode` as libpq reads it (disable, require, verify-ca, verify-full). */
+export interface PostgresConnectionSettings {
+  readonly host?: string;
+  readonly port?: number;
+  readonly database?: string;
+  readonly user?: string;
+  readonly password?: string;
+  readonly sslmode?: string;
+}
+
+/** pg's `ssl` option for a libpq sslmode: verify-* check the server certificate, require only encrypts. */
+export function sslFor(sslmode: string | undefined): PoolConfig['ssl'] {
+  switch (sslmode) {
+    case undefined:
+    case '':
+    case 'disable':
+    case 'allow':
+    case 'prefer':
+      return undefined;
+    case 'require':
+      return { rejectUnauthorized: false };
+    default:
+      return { rejectUnauthorized: true };
+  }
 }
 
 /** What a transaction callback gets: `query` on the transaction's own connection. */
@@ -161,7 +189,8 @@ class PostgresAdapterImpl implements PostgresAdapter {
 
   constructor(private readonly opts: PostgresAdapterOptions) {
     this.name = opts.name;
-    ({ log: this.log, redact: this.redact } = adapterLogging(opts, 'postgres', urlSecrets(opts.connectionString)));
+    const secrets = opts.connectionString ? urlSecrets(opts.connectionString) : opts.connection?.password ? [opts.connection.password] : [];
+    ({ log: this.log, redact: this.redact } = adapterLogging(opts, 'postgres', secrets));
     this.healthTimeoutMs = opts.healthCheckTimeoutMs ?? opts.breaker.timeoutMs;
     this.breaker = opts.breakers.create({
       name: opts.name,
@@ -173,7 +202,7 @@ class PostgresAdapterImpl implements PostgresAdapter {
       connectionTimeoutMillis: opts.breaker.timeoutMs,
       query_timeout: opts.breaker.timeoutMs,
       ...opts.pool,
-      connectionString: opts.connectionString,
+      ...(opts.connection ? { ...splitConfig(opts.connection) } : { connectionString: opts.connectionString }),
     });
     // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash the process.
     this.pool.on('error', (err) => this.log.warn({ err: this.redact(errorMessage(err)) }, 'idle postgres connection lost'));
@@ -305,6 +334,11 @@ class PostgresAdapterImpl implements PostgresAdapter {
 }
 
 /** A PostgreSQL dependency: pool with fail-fast timeouts, breaker, metrics and logs. */
+function splitConfig({ sslmode, ...settings }: PostgresConnectionSettings): PoolConfig {
+  const ssl = sslFor(sslmode);
+  return { ...settings, ...(ssl ? { ssl } : {}) };
+}
+
 export function createPostgresAdapter(opts: PostgresAdapterOptions): PostgresAdapter {
   return new PostgresAdapterImpl(opts);
 }

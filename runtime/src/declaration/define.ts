@@ -176,7 +176,7 @@ function deepFreeze<T>(v: T): T {
 }
 
 const SERVICE_FIELDS = ['name', 'version', 'port', 'dependencies', 'env', 'objectives', 'startup', 'routes'] as const;
-const DEPENDENCY_FIELDS = ['kind', 'critical', 'impact', 'slowThresholdMs', 'slowImpact', 'env', 'provides', 'breaker', 'healthCheck'] as const;
+const DEPENDENCY_FIELDS = ['kind', 'critical', 'impact', 'slowThresholdMs', 'slowImpact', 'env', 'connection', 'provides', 'breaker', 'healthCheck'] as const;
 const BREAKER_FIELDS = ['failureThreshold', 'resetTimeoutMs', 'successThreshold', 'timeoutMs'] as const;
 const CHECK_FIELDS = ['intervalMs', 'timeoutMs', 'healthyThreshold', 'unhealthyThreshold'] as const;
 const ENV_FIELDS = ['required', 'secret', 'description'] as const;
@@ -234,8 +234,31 @@ function dependency(c: Checker, path: string, raw: Json): DependencyDeclaration 
     if (typeof d.env !== 'string' || !ENV_NAME.test(d.env)) c.fail(join(path, 'env'), `${show(d.env)} is not an environment variable name (A-Z, 0-9, _)`);
     else if (RESERVED_ENV[d.env]) c.fail(join(path, 'env'), `${show(d.env)} is reserved: ${RESERVED_ENV[d.env]}; name another variable`);
     else env = d.env;
-  } else if (spec.connection) {
-    c.fail(join(path, 'env'), `is required for a ${kind} dependency: name the environment variable holding its ${spec.connection.holds} (e.g. "${spec.connection.exampleVariable}")`);
+  }
+
+  let connection: Record<string, string> | undefined;
+  const split = spec.connection?.split;
+  const cp = join(path, 'connection');
+  if (d.connection !== undefined) {
+    if (!split) c.fail(cp, `a ${kind} dependency takes no split connection settings; name its variable with env`);
+    else if (d.env !== undefined) c.fail(cp, 'cannot go with env: give one URL variable (env) or the split settings (connection), not both');
+    else if (d.connection === 'split') connection = Object.fromEntries(Object.entries(split).map(([setting, s]) => [setting, s.variable]));
+    else {
+      const given = c.object(cp, d.connection);
+      if (given) {
+        c.known(cp, given, Object.keys(split));
+        connection = {};
+        for (const [setting, s] of Object.entries(split)) {
+          const v = given[setting] ?? s.variable;
+          if (typeof v !== 'string' || !ENV_NAME.test(v)) c.fail(join(cp, setting), `${show(v)} is not an environment variable name (A-Z, 0-9, _)`);
+          else if (RESERVED_ENV[v]) c.fail(join(cp, setting), `${show(v)} is reserved: ${RESERVED_ENV[v]}; name another variable`);
+          else connection[setting] = v;
+        }
+      }
+    }
+  } else if (d.env === undefined && spec.connection) {
+    const orSplit = split ? `, or connection: 'split' for ${Object.values(split).map((s) => s.variable).join(', ')}` : '';
+    c.fail(join(path, 'env'), `is required for a ${kind} dependency: name the environment variable holding its ${spec.connection.holds} (e.g. "${spec.connection.exampleVariable}")${orSplit}`);
   }
 
   let provides: readonly Capability[] = spec.provides;
@@ -258,6 +281,7 @@ function dependency(c: Checker, path: string, raw: Json): DependencyDeclaration 
     slowThresholdMs,
     ...(slowThresholdMs > 0 && slowImpact ? { slowImpact } : {}),
     ...(env ? { env } : {}),
+    ...(connection ? { connection } : {}),
     provides: [...provides],
     breaker,
     healthCheck,
@@ -329,8 +353,12 @@ export function defineService(input: ServiceInput): ServiceDeclaration {
     const d = dependency(c, p, v);
     if (!d) continue;
     dependencies[k] = d;
-    // A dependency's connection variable is part of the environment contract even when not listed.
+    // A dependency's connection variables are part of the environment contract even when not listed.
     if (d.env && !env[d.env]) env[d.env] = { required: d.critical, secret: true };
+    const split = kindOf(d.kind)?.connection?.split;
+    for (const [setting, variable] of Object.entries(d.connection ?? {})) {
+      env[variable] ??= { required: d.critical && split?.[setting]?.required === true, secret: split?.[setting]?.secret === true };
+    }
   }
 
   const op = 'objectives';

@@ -39,6 +39,8 @@ export interface DependencyDeclaration {
   readonly slowImpact?: ImpactLevel;
   /** Environment variable holding its connection URL or key (checked at startup, never logged). */
   readonly env?: string;
+  /** Instead of `env`: the variable of each connection setting, for kinds that take them split (PostgreSQL: host → PGHOST, …). */
+  readonly connection?: Readonly<Record<string, string>>;
   /** Capabilities refused whenever this dependency is down, whatever the level (default: its kind's). */
   readonly provides: readonly Capability[];
   readonly breaker: BreakerSettings;
@@ -89,8 +91,10 @@ export interface ServiceDeclaration {
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /** What a team writes: only `kind` per dependency is required; everything else has a default. */
-export interface DependencyInput extends DeepPartial<Omit<DependencyDeclaration, 'kind'>> {
+export interface DependencyInput extends DeepPartial<Omit<DependencyDeclaration, 'kind' | 'connection'>> {
   readonly kind: DependencyKind;
+  /** `'split'`: the kind's settings from their default variables (libpq's PG*); or a variable per setting. */
+  readonly connection?: 'split' | Readonly<Record<string, string>>;
 }
 
 export interface ServiceInput {

@@ -32,7 +32,21 @@ export const POSTGRES_KIND = defineKind({
     slowThresholdMs: 500,
     critical: true,
   },
-  connection: { holds: 'connection URL', exampleVariable: 'DATABASE_URL', urlSchemes: ['postgres:', 'postgresql:'], urlExample: 'postgres://user:password@host:5432/dbname' },
+  connection: {
+    holds: 'connection URL',
+    exampleVariable: 'DATABASE_URL',
+    urlSchemes: ['postgres:', 'postgresql:'],
+    urlExample: 'postgres://user:password@host:5432/dbname',
+    // libpq's variables: what ECS can fill one by one from a generated secret's JSON fields.
+    split: {
+      host: { variable: 'PGHOST', required: true },
+      port: { variable: 'PGPORT', required: false, integer: true },
+      database: { variable: 'PGDATABASE', required: true },
+      user: { variable: 'PGUSER', required: true },
+      password: { variable: 'PGPASSWORD', required: false, secret: true },
+      sslmode: { variable: 'PGSSLMODE', required: false },
+    },
+  },
   provides: [],
   callMetrics: { calls: METRICS.dbQueriesTotal, errors: METRICS.dbErrorsTotal, duration: METRICS.dbQueryDurationSeconds, callsBy: ['operation'], errorsBy: ['error_type'] },
   isCallerError: (err) => postgres().isPostgresCallerError(err),

@@ -22,6 +22,23 @@ export interface ConnectionSpec {
   readonly urlSchemes?: readonly string[];
   /** What a valid value looks like, for the startup validator's message (never the value itself). */
   readonly urlExample?: string;
+  /**
+   * The same settings as separate variables instead of one URL (libpq's PG* for PostgreSQL): what a
+   * platform that injects one secret field per variable (ECS) can provide. A declaration opts in
+   * with `connection: 'split'` (these default names) or its own names per setting.
+   */
+  readonly split?: Readonly<Record<string, SplitSetting>>;
+}
+
+/** One setting of a split connection. */
+export interface SplitSetting {
+  /** The variable it is read from unless the declaration names another (libpq: `PGHOST`). */
+  readonly variable: string;
+  readonly required: boolean;
+  /** A password or key: a secret env var, never logged. */
+  readonly secret?: boolean;
+  /** Must be a whole number (a port). */
+  readonly integer?: boolean;
 }
 
 /** The metrics one dependency's calls are counted in: each carries the `dependency` label. */

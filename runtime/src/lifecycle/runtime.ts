@@ -121,11 +121,22 @@ export class BulwarkRuntime implements HealthSource {
 
   // ---- adapters -------------------------------------------------------------------------
 
-  /** The PostgreSQL adapter of a declared `postgres` dependency, connected with its env var's URL. */
+  /** The PostgreSQL adapter of a declared `postgres` dependency, connected with its env var's URL or its split settings (PG*). */
   postgres(name: string, pool?: PostgresAdapterOptions['pool']): PostgresAdapter {
-    return this.adapter(name, 'postgres', (dep) =>
-      createPostgresAdapter({ ...this.adapterBase(name, dep), connectionString: this.connection(name, dep), pool }),
-    );
+    return this.adapter(name, 'postgres', (dep) => {
+      if (!dep.connection) return createPostgresAdapter({ ...this.adapterBase(name, dep), connectionString: this.connection(name, dep), pool });
+      const value = (setting: string) => (dep.connection?.[setting] ? this.env[dep.connection[setting]] || undefined : undefined);
+      const port = value('port');
+      const connection = {
+        host: value('host'),
+        ...(port ? { port: Number(port) } : {}),
+        database: value('database'),
+        user: value('user'),
+        password: value('password'),
+        sslmode: value('sslmode'),
+      };
+      return createPostgresAdapter({ ...this.adapterBase(name, dep), connection, pool });
+    });
   }
 
   /** The Redis adapter of a declared `redis` dependency (fail-fast client, no offline queue). */
@@ -189,7 +200,9 @@ export class BulwarkRuntime implements HealthSource {
     if (existing) return existing as A;
     const adapter = make(dep);
     this.adapters.set(name, adapter);
-    const unset = dep.env && !this.env[dep.env] ? dep.env : undefined;
+    const split = kindOf(dep.kind)?.connection?.split ?? {};
+    const needed = [...(dep.env ? [dep.env] : []), ...Object.entries(dep.connection ?? {}).filter(([setting]) => split[setting]?.required).map(([, v]) => v)];
+    const unset = needed.find((variable) => !this.env[variable]);
     this.degradation.register(name, unset ? () => Promise.reject(new Error(`${unset} is not set`)) : () => adapter.healthCheck());
     return adapter;
   }

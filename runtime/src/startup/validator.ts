@@ -76,10 +76,12 @@ function matchesSchemes(value: string, schemes: readonly string[]): boolean {
 function validateEnv(declaration: ServiceDeclaration, env: NodeJS.ProcessEnv): { results: ValidationResult[]; unusable: Map<string, string> } {
   // The connection rule of the kind using each variable, as the kind describes it.
   const urlRuleFor = new Map<string, { title: string; schemes: readonly string[]; example: string }>();
+  const integerVars = new Set<string>(); // split settings that must be whole numbers (a port)
   for (const dep of Object.values(declaration.dependencies)) {
     const kind = kindOf(dep.kind);
     const schemes = kind?.connection?.urlSchemes;
     if (dep.env && kind && schemes && !urlRuleFor.has(dep.env)) urlRuleFor.set(dep.env, { title: kind.title, schemes, example: kind.connection?.urlExample ?? `${schemes[0]}//…` });
+    for (const [setting, variable] of Object.entries(dep.connection ?? {})) if (kind?.connection?.split?.[setting]?.integer) integerVars.add(variable);
   }
   const results: ValidationResult[] = [];
   const unusable = new Map<string, string>(); // variable → why a dependency using it cannot be checked
@@ -97,7 +99,11 @@ function validateEnv(declaration: ServiceDeclaration, env: NodeJS.ProcessEnv): {
         : `${name} is not set${about}; the features that need it are off`;
     } else {
       const rule = urlRuleFor.get(name);
-      if (rule && !matchesSchemes(value, rule.schemes)) {
+      if (integerVars.has(name) && !/^\d{1,5}$/.test(value.trim())) {
+        unusable.set(name, `${name} is not a port number`);
+        status = decl.required ? 'fail' : 'warning';
+        message = `${name} is not a port number; expected a whole number such as 5432 (value not shown)`;
+      } else if (rule && !matchesSchemes(value, rule.schemes)) {
         unusable.set(name, `${name} is not a valid ${rule.title} URL`);
         status = decl.required ? 'fail' : 'warning';
         message = `${name} is not a valid ${rule.title} URL; expected the form ${rule.example} (value not shown)`;
@@ -170,7 +176,9 @@ export async function validateStartup(opts: ValidateStartupOptions): Promise<Val
   const dependencyResults = await Promise.all(
     Object.entries(declaration.dependencies).map(async ([name, dep]): Promise<ValidationResult> => {
       const label = `${name} (${dep.kind})`;
-      const why = dep.env ? unusable.get(dep.env) : undefined;
+      const split = kindOf(dep.kind)?.connection?.split ?? {};
+      const variables = [...(dep.env ? [dep.env] : []), ...Object.entries(dep.connection ?? {}).filter(([setting, v]) => split[setting]?.required || isSet(env[v])).map(([, v]) => v)];
+      const why = variables.map((v) => unusable.get(v)).find((w) => w !== undefined);
       const status = dep.critical ? 'fail' : 'warning';
       if (why) return { name: `dependency:${name}`, status, message: `${label} not checked: ${why}`, critical: dep.critical, duration_ms: 0 };
       const check = checks[name];

@@ -106,6 +106,45 @@ describe('a kind defined and registered by the team', () => {
   });
 });
 
+describe('a kind with an adapter of its own', () => {
+  it('makes the adapter runtime.dependency returns, with the connection read for it, and health-checks it at startup', async () => {
+    const seen: string[] = [];
+    const clockKind = registerKind(
+      defineKind({
+        ...queueKind,
+        name: 'clock',
+        title: 'Time service',
+        connection: { holds: 'endpoint', exampleVariable: 'CLOCK_URL' },
+        callMetrics: {
+          ...queueKind.callMetrics,
+          calls: { ...queueKind.callMetrics.calls, name: 'clock_reads_total' },
+          errors: { ...queueKind.callMetrics.errors, name: 'clock_read_errors_total' },
+          duration: { ...queueKind.callMetrics.duration, name: 'clock_read_duration_seconds' },
+        },
+        panels: [],
+        adapter: ({ name, base, connection }) => {
+          seen.push(`${name} ${connection.value}`);
+          return { name, kind: 'clock', breaker: base.breakers.create({ name, ...base.breaker }), healthCheck: async () => void seen.push('checked'), close: async () => undefined };
+        },
+      }),
+    );
+    const runtime = createRuntime(defineService({ name: 'timer', dependencies: { clock: { kind: clockKind.name, env: 'CLOCK_URL' } } }), {
+      env: { CLOCK_URL: 'tcp://time.internal:37' },
+      logDestination: new LogCapture(),
+      nodeMetrics: false,
+    });
+    const clock = runtime.dependency('clock');
+    expect(runtime.dependency('clock')).toBe(clock);
+    const summary = await runtime.start();
+    expect(summary.results.find((r) => r.name === 'dependency:clock')?.status).toBe('pass');
+    expect(seen).toEqual(['clock tcp://time.internal:37', 'checked']);
+    expect(() => runtime.dependency('missing')).toThrow('dependency "missing" is not declared in service "timer"');
+    await runtime.stop();
+    const generic = createRuntime(checkout, { env: {}, logDestination: new LogCapture(), nodeMetrics: false });
+    expect(() => generic.dependency('events')).toThrow('dependency "events": kind "queue" has no adapter of its own; use runtime.call("events", healthCheck)');
+  });
+});
+
 describe('defineKind and registerKind', () => {
   const base = queueKind;
 

@@ -51,6 +51,14 @@ export const POSTGRES_KIND = defineKind({
   callMetrics: { calls: METRICS.dbQueriesTotal, errors: METRICS.dbErrorsTotal, duration: METRICS.dbQueryDurationSeconds, callsBy: ['operation'], errorsBy: ['error_type'] },
   isCallerError: (err) => postgres().isPostgresCallerError(err),
   errorType: (err) => postgres().postgresErrorType(err),
+  adapter: ({ base, connection }, options) => {
+    const { createPostgresAdapter } = postgres();
+    const pool = options?.pool as import('../adapters/postgres').PostgresAdapterOptions['pool'];
+    const s = connection.settings;
+    if (!s) return createPostgresAdapter({ ...base, connectionString: connection.value ?? '', pool });
+    const settings = { host: s.host, database: s.database, user: s.user, password: s.password, sslmode: s.sslmode, ...(s.port ? { port: Number(s.port) } : {}) };
+    return createPostgresAdapter({ ...base, connection: settings, pool });
+  },
 });
 
 export const REDIS_KIND = defineKind({
@@ -62,6 +70,7 @@ export const REDIS_KIND = defineKind({
   callMetrics: { calls: METRICS.redisOperationsTotal, errors: METRICS.redisErrorsTotal, duration: METRICS.redisOperationDurationSeconds, callsBy: ['operation'], errorsBy: ['error_type'] },
   isCallerError: () => false,
   errorType: (err) => redis().redisErrorType(err),
+  adapter: ({ base, connection }) => redis().createRedisAdapter({ ...base, url: connection.value ?? '' }),
 });
 
 export const OPENAI_KIND = defineKind({
@@ -74,6 +83,15 @@ export const OPENAI_KIND = defineKind({
   panels: [{ title: 'Tokens', description: 'Tokens per second, by model and type (prompt, completion).', metric: METRICS.openaiTokensTotal, by: ['model', 'type'], unit: 'short' }],
   isCallerError: (err) => openai().isOpenAICallerError(err),
   errorType: (err) => openai().openAIErrorType(err),
+  adapter: ({ base, connection, env }, options) =>
+    openai().createOpenAIAdapter({
+      ...base,
+      // An unset key (an optional dependency) must not stop the service: its health check reports
+      // it, the dependency counts as down and its capability is refused instead.
+      apiKey: connection.value || 'unset',
+      model: String(options?.model ?? ''),
+      baseURL: (options?.baseURL as string | undefined) ?? (env.OPENAI_BASE_URL || undefined),
+    }),
 });
 
 export const S3_KIND = defineKind({

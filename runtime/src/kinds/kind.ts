@@ -9,7 +9,8 @@
  * The registry lives on a registered symbol, so every copy of this package in a process shares it.
  */
 import type { Capability, ImpactLevel } from '../degradation/levels';
-import type { BreakerSettings } from '../declaration/types';
+import type { AdapterBaseOptions, DependencyAdapter } from '../adapters/common';
+import type { BreakerSettings, DependencyDeclaration } from '../declaration/types';
 import { LABEL, type LabelName, type MetricSpec } from '../metrics/catalog';
 
 /** How a dependency of a kind is reached: one environment variable holding a URL or a key. */
@@ -79,6 +80,22 @@ export interface KindDefaults {
   readonly critical: boolean;
 }
 
+/** What a kind's adapter factory gets from the runtime. */
+export interface KindAdapterContext {
+  /** The dependency's declared name. */
+  readonly name: string;
+  readonly dependency: DependencyDeclaration;
+  /** Its connection, read from the environment: the URL or key (`env`), or each split setting's value. */
+  readonly connection: { readonly value?: string; readonly settings?: Readonly<Record<string, string | undefined>> };
+  /** The runtime's environment. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Breaker, metrics, logger, redaction and slowness reporting: the options every adapter takes. */
+  readonly base: AdapterBaseOptions;
+}
+
+/** Makes the adapter of one dependency; `options` are what the caller passed (`runtime.dependency(name, options)`). */
+export type KindAdapterFactory = (context: KindAdapterContext, options?: Readonly<Record<string, unknown>>) => DependencyAdapter;
+
 export interface DependencyKindSpec {
   /** The name declarations use: `kind: 'mysql'`. Lowercase letters, digits and `-`. */
   readonly name: string;
@@ -95,6 +112,11 @@ export interface DependencyKindSpec {
   readonly isCallerError?: (err: unknown) => boolean;
   /** A bounded `error_type` label value for an error. */
   readonly errorType?: (err: unknown) => string;
+  /**
+   * The kind's own adapter (`runtime.dependency(name)`), with a health check and client of its own;
+   * omitted, its dependencies go through `runtime.call(name, healthCheck)`.
+   */
+  readonly adapter?: KindAdapterFactory;
 }
 
 declare const checked: unique symbol;

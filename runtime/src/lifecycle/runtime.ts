@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { DestinationStream, Logger } from 'pino';
 import { createCallAdapter, type CallAdapter } from '../adapters/call';
 import type { DependencyAdapter } from '../adapters/common';
-import { createOpenAIAdapter, type OpenAIAdapter } from '../adapters/openai';
-import { createPostgresAdapter, type PostgresAdapter, type PostgresAdapterOptions } from '../adapters/postgres';
-import { createRedisAdapter, type RedisAdapter } from '../adapters/redis';
+import type { OpenAIAdapter } from '../adapters/openai';
+import type { PostgresAdapter, PostgresAdapterOptions } from '../adapters/postgres';
+import type { RedisAdapter } from '../adapters/redis';
 import { BreakerRegistry } from '../breakers/registry';
 import type { DependencyDeclaration, DependencyKind, ServiceDeclaration } from '../declaration/types';
 import { LEVEL, type Capability } from '../degradation/levels';
@@ -123,25 +123,12 @@ export class BulwarkRuntime implements HealthSource {
 
   /** The PostgreSQL adapter of a declared `postgres` dependency, connected with its env var's URL or its split settings (PG*). */
   postgres(name: string, pool?: PostgresAdapterOptions['pool']): PostgresAdapter {
-    return this.adapter(name, 'postgres', (dep) => {
-      if (!dep.connection) return createPostgresAdapter({ ...this.adapterBase(name, dep), connectionString: this.connection(name, dep), pool });
-      const value = (setting: string) => (dep.connection?.[setting] ? this.env[dep.connection[setting]] || undefined : undefined);
-      const port = value('port');
-      const connection = {
-        host: value('host'),
-        ...(port ? { port: Number(port) } : {}),
-        database: value('database'),
-        user: value('user'),
-        password: value('password'),
-        sslmode: value('sslmode'),
-      };
-      return createPostgresAdapter({ ...this.adapterBase(name, dep), connection, pool });
-    });
+    return this.adapter(name, 'postgres', (dep) => this.fromKind<PostgresAdapter>(name, dep, { pool }));
   }
 
   /** The Redis adapter of a declared `redis` dependency (fail-fast client, no offline queue). */
   redis(name: string): RedisAdapter {
-    return this.adapter(name, 'redis', (dep) => createRedisAdapter({ ...this.adapterBase(name, dep), url: this.connection(name, dep) }));
+    return this.adapter(name, 'redis', (dep) => this.fromKind<RedisAdapter>(name, dep));
   }
 
   /**
@@ -149,16 +136,20 @@ export class BulwarkRuntime implements HealthSource {
    * the base URL from `baseURL` or OPENAI_BASE_URL.
    */
   openai(name: string, options: { readonly model: string; readonly baseURL?: string }): OpenAIAdapter {
-    return this.adapter(name, 'openai', (dep) =>
-      createOpenAIAdapter({
-        ...this.adapterBase(name, dep),
-        // An unset key (an optional dependency) must not stop the service: the health check below
-        // reports it, the dependency counts as down and its capability is refused instead.
-        apiKey: this.connection(name, dep) || 'unset',
-        model: options.model,
-        baseURL: options.baseURL ?? (this.env.OPENAI_BASE_URL || undefined),
-      }),
-    );
+    return this.adapter(name, 'openai', (dep) => this.fromKind<OpenAIAdapter>(name, dep, options));
+  }
+
+  /** The adapter a dependency's kind makes of its own (`options` go to the kind's factory). */
+  dependency<A extends DependencyAdapter = DependencyAdapter>(name: string, options?: Readonly<Record<string, unknown>>): A {
+    return this.adapter(name, undefined, (dep) => this.fromKind<A>(name, dep, options));
+  }
+
+  private fromKind<A extends DependencyAdapter>(name: string, dep: DependencyDeclaration, options?: Readonly<Record<string, unknown>>): A {
+    const kind = kindOf(dep.kind)!;
+    if (!kind.adapter) throw new Error(`dependency "${name}": kind "${kind.name}" has no adapter of its own; use runtime.call("${name}", healthCheck)`);
+    const settings = dep.connection ? Object.fromEntries(Object.entries(dep.connection).map(([setting, variable]) => [setting, this.env[variable] || undefined])) : undefined;
+    const connection = settings ? { settings } : { value: dep.env ? (this.env[dep.env] ?? '') : undefined };
+    return kind.adapter({ name, dependency: dep, connection, env: this.env, base: this.adapterBase(name, dep) }, options) as A;
   }
 
   /**
@@ -220,11 +211,7 @@ export class BulwarkRuntime implements HealthSource {
     };
   }
 
-  /** The value of a dependency's env var; empty when unset (startup validation reports it by name). */
-  private connection(name: string, dep: DependencyDeclaration): string {
-    if (!dep.env) throw new Error(`dependencies.${name}.env is not declared; name the environment variable holding its connection URL or key`);
-    return this.env[dep.env] ?? '';
-  }
+
 
   // ---- degradation and health -------------------------------------------------------------
 

@@ -112,6 +112,7 @@ class Fixture {
     s.set(selector(METRICS.degradationLevel.name, t), constant(LEVEL.OPTIMAL, this.steps));
     this.traffic(s, traffic);
     for (const d of this.deps) {
+      s.set(selector(METRICS.dependencyConfigured.name, { ...t, [LABEL.dependency]: d }), constant(1, this.steps));
       s.set(selector(METRICS.dependencyUp.name, { ...t, [LABEL.dependency]: d }), constant(1, this.steps));
       s.set(selector(METRICS.circuitBreakerState.name, { ...t, [LABEL.name]: d }), constant(BREAKER_STATE_VALUE.closed, this.steps));
     }
@@ -324,6 +325,16 @@ function scenarios(service: ServiceDeclaration, rules: readonly AlertingRule[]):
       series: f.with(f.healthy(), { [transitions]: `0+0x4 1+0x${STEPS - 5}` }),
       checks: silent([ALERT.circuitBreakerFlapping], 10, 20),
     });
+  }
+
+  // A disabled dependency (an optional one not configured) exports no dependency_up: nothing fires for it.
+  const optional = Object.entries(service.dependencies).find(([, dep]) => !dep.critical);
+  if (optional) {
+    const [name] = optional;
+    const disabled = f.healthy();
+    disabled.delete(selector(METRICS.dependencyUp.name, { ...target, [LABEL.dependency]: name }));
+    disabled.set(selector(METRICS.dependencyConfigured.name, { ...target, [LABEL.dependency]: name }), constant(0));
+    out.push({ name: `dependency ${name} disabled (not configured): every alert stays silent`, series: disabled, checks: silent(allAlerts, 10, STEPS) });
   }
 
   for (const [name, dep] of Object.entries(service.dependencies)) {

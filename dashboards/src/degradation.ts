@@ -8,7 +8,7 @@ import type { DashboardDefinition } from './frame';
 import { describeDependency } from './dependencies';
 import { flagMappings, levelMappings, upMappings } from './mappings';
 import { COLOR, stat, stateTimeline, timeseries } from './panels';
-import { aggregate, legend, RANGE, seriesName, STEP_INTERVAL, sumIncrease } from './promql';
+import { aggregate, dependencyState, legend, RANGE, seriesName, STEP_INTERVAL, sumIncrease } from './promql';
 
 export const degradationDashboard: DashboardDefinition = {
   stem: 'degradation',
@@ -81,7 +81,7 @@ export const degradationDashboard: DashboardDefinition = {
         }),
         stateTimeline('Dependency health', {
           description: `Whether every selected instance reports each dependency healthy; the level is the worst impact among unhealthy dependencies.${impactText}`,
-          queries: [{ expr: aggregate(scope, 'min', METRICS.dependencyUp.name, { by: [LABEL.dependency] }), legend: legend(LABEL.dependency) }],
+          queries: [{ expr: dependencyState(scope, { by: [LABEL.dependency] }), legend: legend(LABEL.dependency) }],
           mappings: upMappings(),
         }),
       ],

@@ -9,7 +9,7 @@ import type { DashboardDefinition } from './frame';
 import type { Grid } from './layout';
 import { upMappings } from './mappings';
 import { COLOR, stat, stateTimeline, timeseries, type Query } from './panels';
-import { aggregate, eq, legend, quantile, RANGE, type Scope, seriesName, sumIncrease, sumRate } from './promql';
+import { dependencyState, eq, legend, quantile, RANGE, type Scope, seriesName, sumIncrease, sumRate } from './promql';
 
 /** The kind of a declared dependency: it says which metrics its calls are counted in and which extra panels it has. */
 function kindFor(name: string, d: DependencyDeclaration): DependencyKindDefinition {
@@ -63,10 +63,10 @@ function dependencySection(scope: Scope, grid: Grid, name: string, d: Dependency
   grid.line(
     [
       stateTimeline(`${name}: health`, {
-        description: `${METRICS.dependencyUp.name} per instance: ${describeDependency(name, d)}. Health checks run every ${d.healthCheck.intervalMs} ms; ${d.healthCheck.healthyThreshold} healthy checks in a row recover it.`,
+        description: `${METRICS.dependencyUp.name} per instance (disabled when it is not configured): ${describeDependency(name, d)}. Health checks run every ${d.healthCheck.intervalMs} ms; ${d.healthCheck.healthyThreshold} healthy checks in a row recover it.`,
         queries: [
           {
-            expr: aggregate(scope, 'min', METRICS.dependencyUp.name, { by: [scope.instanceLabel], matchers: [eq(LABEL.dependency, name)] }),
+            expr: dependencyState(scope, { by: [scope.instanceLabel], matchers: [eq(LABEL.dependency, name)] }),
             legend: legend(scope.instanceLabel),
           },
         ],
@@ -125,7 +125,7 @@ export const dependenciesDashboard: DashboardDefinition = {
       stat('Dependency health', {
         description: `Whether every selected instance reports each dependency healthy. ${names.map((n) => describeDependency(n, service.dependencies[n])).join('. ')}.`,
         unit: 'none',
-        query: { expr: aggregate(scope, 'min', METRICS.dependencyUp.name, { by: [LABEL.dependency] }), legend: legend(LABEL.dependency) },
+        query: { expr: dependencyState(scope, { by: [LABEL.dependency] }), legend: legend(LABEL.dependency) },
         mappings: upMappings(),
         base: COLOR.bad,
         perSeries: true,

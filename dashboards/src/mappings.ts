@@ -35,6 +35,7 @@ export function upMappings(): ValueMapping[] {
   return valueMappings([
     { value: 1, text: 'up', color: 'green' },
     { value: 0, text: 'down', color: 'red' },
+    { value: -1, text: 'disabled', color: 'text' },
   ]);
 }
 

@@ -2,7 +2,7 @@
  * Small PromQL builders for dashboard queries. Every metric name comes from a catalog spec and
  * every label from `LABEL`/`TARGET_LABELS`, so a query can only name what the runtime emits.
  */
-import { TARGET_LABELS, type MetricSpec } from '@bulwark/runtime/catalog';
+import { METRICS, TARGET_LABELS, type MetricSpec } from '@bulwark/runtime/catalog';
 
 export const [JOB_LABEL, INSTANCE_LABEL] = TARGET_LABELS;
 
@@ -89,6 +89,16 @@ export function quantile(scope: Scope, spec: MetricSpec, q: number, opts: { by?:
 /** `aggregation by (…) (metric{…})` for a gauge. */
 export function aggregate(scope: Scope, op: 'sum' | 'min' | 'max' | 'avg' | 'count', series: string, opts: { by?: readonly string[]; matchers?: readonly Matcher[] } = {}): string {
   return `${aggregation(op, opts.by ?? [])}${scope.select(series, opts.matchers)})`;
+}
+
+/**
+ * Each dependency's state: 1 up, 0 down, -1 disabled. A disabled (not configured) dependency exports
+ * no dependency_up, only dependency_configured 0: it shows as disabled, never as down.
+ */
+export function dependencyState(scope: Scope, opts: { by: readonly string[]; matchers?: readonly Matcher[] }): string {
+  const up = aggregate(scope, 'min', METRICS.dependencyUp.name, opts);
+  const configured = aggregate(scope, 'min', METRICS.dependencyConfigured.name, opts);
+  return `${up} or (${configured} - 1)`;
 }
 
 /** Grafana legend text naming label values: `{{a}} {{b}}`. */

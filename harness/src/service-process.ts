@@ -25,6 +25,8 @@ export interface ServiceProcess {
   readonly url: string;
   /** Every JSON log line printed on stdout so far, in order. */
   readonly logs: readonly ServiceLogLine[];
+  /** The same lines as printed, unparsed (a parser that keeps the last duplicate key would hide one). */
+  readonly rawLogs: readonly string[];
   /** stdout lines that were not JSON, and everything on stderr. */
   readonly otherOutput: string;
   /** Resolves when the process has exited. */
@@ -64,6 +66,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: ServiceLogLine[] = [];
+  const rawLogs: string[] = [];
   const listeners = new Set<() => void>();
   let other = '';
   let partial = '';
@@ -75,6 +78,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
       if (!line) continue;
       try {
         logs.push(JSON.parse(line) as ServiceLogLine);
+        rawLogs.push(line);
       } catch {
         other += `${line}\n`;
       }
@@ -99,6 +103,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     port,
     url,
     logs,
+    rawLogs,
     get otherOutput() {
       return other;
     },

@@ -117,6 +117,12 @@ describe('dashboard content', () => {
     expect(panel(byStem.dependencies, 'cache: errors by type').targets?.[0]?.expr).toContain('redis_errors_total{job="providers",instance=~"$instance",dependency="cache"}');
     expect(panel(byStem.dependencies, 'ai: tokens').targets?.[0]?.expr).toContain('openai_tokens_total{job="providers",instance=~"$instance",dependency="ai"}');
     expect(panel(byStem.dependencies, 'db: health').targets?.[0]?.expr).toContain('dependency_up{job="providers",instance=~"$instance",dependency="db"}');
+    // A disabled dependency exports no dependency_up: it shows as disabled (-1), never as down.
+    const health = panel(byStem.dependencies, 'Dependency health') as PanelJson & { fieldConfig: { defaults: { mappings: { options: Record<string, { text: string }> }[] } } };
+    expect(health.targets?.[0]?.expr).toBe(
+      'min by (dependency) (dependency_up{job="providers",instance=~"$instance"}) or (min by (dependency) (dependency_configured{job="providers",instance=~"$instance"}) - 1)',
+    );
+    expect(JSON.stringify(health.fieldConfig.defaults.mappings)).toContain('"text":"disabled"');
   });
 
   it('shows OpenAI tokens only when an OpenAI dependency is declared, and no dependencies dashboard without dependencies', () => {

@@ -11,6 +11,10 @@ export type { DependencyCheck } from './check';
 export interface DependencyStatus {
   readonly name: string;
   readonly kind: DependencyKind;
+  /** disabled: an optional dependency that is not configured; it counts for nothing in the level. */
+  readonly state: 'healthy' | 'slow' | 'down' | 'disabled';
+  /** Why it is disabled (what to set to enable it). */
+  readonly disabledReason?: string;
   readonly healthy: boolean;
   /** Reachable but slower than its slowThresholdMs. */
   readonly slow: boolean;
@@ -83,6 +87,8 @@ interface DependencyState {
   consecutiveSlowOrFailed: number;
   /** Successful real calls in a row slower than slowThresholdMs (see observeLatency). */
   slowCalls: number;
+  /** Set when the dependency is disabled: why, naming what to set. */
+  disabled?: string;
   since: number;
   inFlight?: Promise<void>;
   timer?: NodeJS.Timeout;
@@ -129,6 +135,7 @@ export class DegradationManager {
         since: at,
       });
     }
+    for (const name of this.states.keys()) this.metrics.dependencyConfigured.set({ [LABEL.dependency]: name }, 1);
     this.metrics.degradationLevel.set(this.current);
   }
 
@@ -148,11 +155,30 @@ export class DegradationManager {
     if (this.running) this.schedule(s);
   }
 
+  /**
+   * Disables an optional dependency that is not configured: it is reported as disabled, counts for
+   * nothing in the level, exports no dependency_up (so no alert fires for it), and the capabilities
+   * it provides are refused naming `reason` (what to set).
+   */
+  disable(dependency: string, reason: string): void {
+    const s = this.state(dependency);
+    if (s.decl.critical) throw new Error(`dependency "${dependency}" is critical: it cannot be disabled (${reason})`);
+    s.disabled = this.redactor.redact(reason);
+    s.healthy = true;
+    s.slow = false;
+    s.since = this.now();
+    this.metrics.dependencyConfigured.set({ [LABEL.dependency]: dependency }, 0);
+    this.metrics.dependencyUp.remove({ [LABEL.dependency]: dependency });
+    const off = s.decl.provides.length ? `; off: ${s.decl.provides.join(', ')}` : '';
+    this.logger.info({ dependency, kind: s.decl.kind, reason: s.disabled }, `dependency ${dependency} disabled: ${s.disabled}${off}`);
+    this.evaluate();
+  }
+
   /** Starts periodic checks, each dependency every healthCheck.intervalMs. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const s of this.states.values()) if (s.check) this.schedule(s);
+    for (const s of this.states.values()) if (s.check && !s.disabled) this.schedule(s);
   }
 
   /** Stops periodic checks and waits for in-flight checks and transition handlers to finish. */
@@ -173,7 +199,7 @@ export class DegradationManager {
       if (!s.check) throw new Error(`dependency "${dependency}" has no health check; call register("${dependency}", check) first`);
       await this.runCheck(s);
     } else {
-      await Promise.all([...this.states.values()].filter((s) => s.check).map((s) => this.runCheck(s)));
+      await Promise.all([...this.states.values()].filter((s) => s.check && !s.disabled).map((s) => this.runCheck(s)));
     }
     await this.settleHandlers();
   }
@@ -181,6 +207,7 @@ export class DegradationManager {
   /** Marks a dependency unhealthy at once (an opened breaker); periodic checks recover it. */
   markUnhealthy(dependency: string, reason: string): void {
     const s = this.state(dependency);
+    if (s.disabled) return;
     s.lastError = this.redactor.redact(reason);
     s.consecutiveHealthy = 0;
     s.consecutiveSuccesses = 0;
@@ -198,7 +225,7 @@ export class DegradationManager {
    */
   observeLatency(dependency: string, ms: number): void {
     const s = this.states.get(dependency);
-    if (!s || s.decl.slowThresholdMs <= 0) return;
+    if (!s || s.disabled || s.decl.slowThresholdMs <= 0) return;
     if (ms <= s.decl.slowThresholdMs) {
       s.slowCalls = 0;
       return;
@@ -229,6 +256,8 @@ export class DegradationManager {
       out[s.name] = {
         name: s.name,
         kind: s.decl.kind,
+        state: s.disabled ? 'disabled' : !s.healthy ? 'down' : s.slow ? 'slow' : 'healthy',
+        ...(s.disabled ? { disabledReason: s.disabled } : {}),
         healthy: s.healthy,
         slow: s.slow,
         ...(s.lastCheckMs !== undefined ? { lastCheckMs: s.lastCheckMs } : {}),
@@ -279,7 +308,7 @@ export class DegradationManager {
     }
     if (!this.enabled) return [];
     // A capability is also refused whenever a dependency that provides it is down, whatever the level.
-    return [...this.states.values()].filter((s) => contribution(s) >= refusedFrom || (!s.healthy && s.decl.provides.includes(capability)));
+    return [...this.states.values()].filter((s) => contribution(s) >= refusedFrom || ((!s.healthy || s.disabled !== undefined) && s.decl.provides.includes(capability)));
   }
 
   private schedule(s: DependencyState): void {
@@ -427,12 +456,14 @@ export class DegradationManager {
 
 /** The level a dependency's current state pushes the service to. */
 function contribution(s: DependencyState): LevelValue {
+  if (s.disabled) return LEVEL.OPTIMAL;
   if (!s.healthy) return LEVEL[s.decl.impact];
   if (s.slow && s.decl.slowImpact) return LEVEL[s.decl.slowImpact];
   return LEVEL.OPTIMAL;
 }
 
 function describe(s: DependencyState): string {
+  if (s.disabled) return `${s.name} (${s.decl.kind}) disabled: ${s.disabled}`;
   return `${s.name} (${s.decl.kind}) ${s.healthy ? (s.slow ? 'slow' : 'healthy') : 'down'}`;
 }
 

@@ -36,7 +36,7 @@ export const POSTGRES_KIND = defineKind({
     holds: 'connection URL',
     exampleVariable: 'DATABASE_URL',
     urlSchemes: ['postgres:', 'postgresql:'],
-    urlExample: 'postgres://user:password@host:5432/dbname',
+    urlExample: 'postgres://USER:PASSWORD@HOST:5432/DB',
     // libpq's variables: what ECS can fill one by one from a generated secret's JSON fields.
     split: {
       host: { variable: 'PGHOST', required: true },
@@ -65,7 +65,7 @@ export const REDIS_KIND = defineKind({
   name: 'redis',
   title: 'Redis',
   defaults: { breaker: { failureThreshold: 5, resetTimeoutMs: 20_000, successThreshold: 1, timeoutMs: 500 }, impact: 'DEGRADED', slowThresholdMs: 0, critical: false },
-  connection: { holds: 'connection URL', exampleVariable: 'REDIS_URL', urlSchemes: ['redis:', 'rediss:'], urlExample: 'redis://:password@host:6379/0' },
+  connection: { holds: 'connection URL', exampleVariable: 'REDIS_URL', urlSchemes: ['redis:', 'rediss:'], urlExample: 'redis://:PASSWORD@HOST:6379/0' },
   provides: ['cache'],
   callMetrics: { calls: METRICS.redisOperationsTotal, errors: METRICS.redisErrorsTotal, duration: METRICS.redisOperationDurationSeconds, callsBy: ['operation'], errorsBy: ['error_type'] },
   isCallerError: () => false,

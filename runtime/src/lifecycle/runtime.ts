@@ -191,11 +191,24 @@ export class BulwarkRuntime implements HealthSource {
     if (existing) return existing as A;
     const adapter = make(dep);
     this.adapters.set(name, adapter);
+    const unset = this.unconfigured(dep);
+    if (unset && !dep.critical) {
+      // Not configured is not down: an optional dependency without its settings is disabled.
+      this.degradation.disable(name, `${unset} is not set; set it to enable ${name}`);
+    } else {
+      this.degradation.register(name, unset ? () => Promise.reject(new Error(`${unset} is not set`)) : () => adapter.healthCheck());
+    }
+    return adapter;
+  }
+
+  /**
+   * The first connection variable a dependency needs that is unset or blank, if any. Blank counts:
+   * where every declared secret always exists (ECS injects each one), an empty value means "not set".
+   */
+  private unconfigured(dep: DependencyDeclaration): string | undefined {
     const split = kindOf(dep.kind)?.connection?.split ?? {};
     const needed = [...(dep.env ? [dep.env] : []), ...Object.entries(dep.connection ?? {}).filter(([setting]) => split[setting]?.required).map(([, v]) => v)];
-    const unset = needed.find((variable) => !this.env[variable]);
-    this.degradation.register(name, unset ? () => Promise.reject(new Error(`${unset} is not set`)) : () => adapter.healthCheck());
-    return adapter;
+    return needed.find((variable) => !this.env[variable]?.trim());
   }
 
   private adapterBase(name: string, dep: DependencyDeclaration) {
@@ -251,8 +264,8 @@ export class BulwarkRuntime implements HealthSource {
 
   readiness(): { ready: boolean; body: Record<string, unknown> } {
     const ready = this.ready;
-    const dependencies: Record<string, { healthy: boolean; slow: boolean }> = {};
-    for (const [name, s] of Object.entries(this.degradation.status())) dependencies[name] = { healthy: s.healthy, slow: s.slow };
+    const dependencies: Record<string, { state: string; healthy: boolean; slow: boolean }> = {};
+    for (const [name, s] of Object.entries(this.degradation.status())) dependencies[name] = { state: s.state, healthy: s.healthy, slow: s.slow };
     return {
       ready,
       body: {
@@ -313,7 +326,15 @@ export class BulwarkRuntime implements HealthSource {
     if (summary.status !== 'healthy') await this.degradation.checkNow();
     this.degradation.start();
     this.started = true;
-    this.logger.info({ level: this.degradation.levelName }, `service ${this.declaration.name} started`);
+    this.logger.info({ degradation_level: this.degradation.levelName }, `service ${this.declaration.name} started`);
+    const disabled = Object.values(this.degradation.status()).filter((d) => d.state === 'disabled');
+    if (disabled.length > 0) {
+      const off = disabled.flatMap((d) => this.declaration.dependencies[d.name]!.provides.map((c) => `${c} (${d.name}: ${d.disabledReason})`));
+      this.logger.warn(
+        { disabled: disabled.map((d) => d.name), capabilities_off: off },
+        `disabled: ${disabled.map((d) => `${d.name} (${d.disabledReason})`).join(', ')}${off.length ? `; capabilities off: ${off.join(', ')}` : ''}`,
+      );
+    }
     return summary;
   }
 

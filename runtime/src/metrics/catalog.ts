@@ -239,7 +239,13 @@ export const METRICS = {
   dependencyUp: spec({
     name: 'dependency_up',
     type: 'gauge',
-    help: 'Whether a dependency is healthy: 1 healthy, 0 not.',
+    help: 'Whether a dependency is healthy: 1 healthy, 0 not. Absent for a disabled (not configured) dependency.',
+    labels: [L.dependency],
+  }),
+  dependencyConfigured: spec({
+    name: 'dependency_configured',
+    type: 'gauge',
+    help: 'Whether a dependency is configured: 1, or 0 when it is disabled (an optional dependency whose connection settings are unset).',
     labels: [L.dependency],
   }),
   dependencyCheckDurationSeconds: spec({

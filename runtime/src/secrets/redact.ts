@@ -7,6 +7,8 @@ const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^@\s/]*)@/gi;
 // Bearer tokens and OpenAI-style keys that leak into error messages.
 const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 const API_KEY = /\b(sk-[A-Za-z0-9_-]{8,})\b/g;
+/** The password placeholder of connection-string hints (`postgres://USER:PASSWORD@HOST:5432/DB`): shown as written. */
+export const PASSWORD_PLACEHOLDER = 'PASSWORD';
 // Every pattern above needs one of these; most strings have none, so one test skips three replaces.
 const MAYBE_SECRET = /@|bearer|sk-/i;
 
@@ -39,7 +41,7 @@ export class SecretRedactor {
     for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED);
     if (!MAYBE_SECRET.test(out)) return out;
     return out
-      .replace(URL_CREDENTIALS, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+      .replace(URL_CREDENTIALS, (m, scheme: string, user: string, password: string) => (password === PASSWORD_PLACEHOLDER ? m : `${scheme}${user}:${REDACTED}@`))
       .replace(BEARER, `$1${REDACTED}`)
       .replace(API_KEY, REDACTED);
   }

@@ -26,6 +26,12 @@ describe('SecretRedactor', () => {
     expect(out).toBe(`redis://:${REDACTED}@cache:6379 Authorization: Bearer ${REDACTED} ${REDACTED}`);
   });
 
+  it('shows the password placeholder of a connection-string hint as written, and still redacts real ones', () => {
+    const hint = 'expected the form postgres://USER:PASSWORD@HOST:5432/DB';
+    expect(new SecretRedactor().redact(hint)).toBe(hint);
+    expect(new SecretRedactor().redact('postgres://USER:PASSWORD1@HOST:5432/DB')).toBe(`postgres://USER:${REDACTED}@HOST:5432/DB`);
+  });
+
   it('leaves non-secret values alone', () => {
     expect(r.redact('level debug')).toBe('level debug');
   });

@@ -217,6 +217,8 @@ describe('validateStartup environment', () => {
     const result = summary.results.find((r) => r.name === `env:${variable}`);
     expect(result).toMatchObject({ status, critical: status === 'fail' });
     expect(result?.message).toMatch(new RegExp(`^${variable} is not a valid ${label} URL; expected the form \\S+ \\(value not shown\\)$`));
+    // The hint survives redaction: its password is the placeholder, shown as written.
+    expect(result?.message).toContain(variable === 'DATABASE_URL' ? 'postgres://USER:PASSWORD@HOST:5432/DB' : 'redis://:PASSWORD@HOST:6379/0');
     expect(summary.status).toBe(status === 'fail' ? 'unhealthy' : 'healthy');
     for (const text of [JSON.stringify(summary), logs.text(), describeFailure(summary)]) {
       expect(text).not.toContain(DB_PASSWORD);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { DependencyDeclaration, DependencyKind, ServiceDeclaration } from '../declaration/types';
 import { LABEL } from '../metrics/catalog';
@@ -5,6 +6,7 @@ import type { RuntimeMetrics } from '../metrics/registry';
 import { SecretRedactor } from '../secrets/redact';
 import { errorMessage, runWithTimeout, type DependencyCheck } from './check';
 import { CAPABILITY, LEVEL, levelName, type Capability, type LevelName, type LevelValue } from './levels';
+import { StallClock } from './stalls';
 
 export type { DependencyCheck } from './check';
 
@@ -51,6 +53,8 @@ export interface DegradationManagerOptions {
   readonly now?: () => number;
   /** Removes secrets from check errors before they are logged or reported. @default SecretRedactor.forDeclaration(declaration, process.env) */
   readonly redactor?: SecretRedactor;
+  /** The service's own stalls, taken out of call and check latencies. @default a StallClock started with the manager */
+  readonly stalls?: StallClock;
 }
 
 /** The level from which each capability is refused. */
@@ -85,8 +89,8 @@ interface DependencyState {
   consecutiveFailures: number;
   /** Slow or failed checks in a row: enough of them mark a fully healthy dependency slow. */
   consecutiveSlowOrFailed: number;
-  /** Successful real calls in a row slower than slowThresholdMs (see observeLatency). */
-  slowCalls: number;
+  /** Successful real calls in a row slower than slowThresholdMs (see observeLatency), with the stalls taken out. */
+  slowCalls: { readonly ms: number; readonly stalledMs: number }[];
   /** Set when the dependency is disabled: why, naming what to set. */
   disabled?: string;
   since: number;
@@ -106,6 +110,7 @@ export class DegradationManager {
   private readonly enabled: boolean;
   private readonly now: () => number;
   private readonly redactor: SecretRedactor;
+  private readonly stalls: StallClock;
   private readonly states = new Map<string, DependencyState>();
   private readonly transitionHandlers = new Set<(t: LevelTransition) => void | Promise<void>>();
   private readonly recoveredHandlers = new Set<(dependency: string) => void>();
@@ -120,6 +125,7 @@ export class DegradationManager {
     this.enabled = opts.enabled ?? true;
     this.now = opts.now ?? Date.now;
     this.redactor = opts.redactor ?? SecretRedactor.forDeclaration(opts.declaration, process.env);
+    this.stalls = opts.stalls ?? new StallClock();
     const at = this.now();
     for (const [name, decl] of Object.entries(this.declaration.dependencies)) {
       this.states.set(name, {
@@ -131,7 +137,7 @@ export class DegradationManager {
         consecutiveSuccesses: 0,
         consecutiveFailures: 0,
         consecutiveSlowOrFailed: 0,
-        slowCalls: 0,
+        slowCalls: [],
         since: at,
       });
     }
@@ -178,12 +184,14 @@ export class DegradationManager {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stalls.start();
     for (const s of this.states.values()) if (s.check && !s.disabled) this.schedule(s);
   }
 
   /** Stops periodic checks and waits for in-flight checks and transition handlers to finish. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stalls.stop();
     for (const s of this.states.values()) {
       if (s.timer) clearInterval(s.timer);
       s.timer = undefined;
@@ -219,22 +227,31 @@ export class DegradationManager {
   }
 
   /**
-   * The latency of a successful real call (adapters report every one). SLOW_CALLS_TO_DEGRADE
-   * calls in a row slower than the dependency's slowThresholdMs mark it slow at once, without
-   * waiting for the next health check; health checks recover it as usual.
+   * The latency of a successful real call (adapters report every one, as it ends). The service's
+   * own stalls during the call are taken out first: a call is slow by the dependency's doing only.
+   * SLOW_CALLS_TO_DEGRADE calls in a row still slower than the dependency's slowThresholdMs mark it
+   * slow at once, without waiting for the next health check; health checks recover it as usual.
    */
   observeLatency(dependency: string, ms: number): void {
     const s = this.states.get(dependency);
     if (!s || s.disabled || s.decl.slowThresholdMs <= 0) return;
-    if (ms <= s.decl.slowThresholdMs) {
-      s.slowCalls = 0;
+    const end = performance.now();
+    const stalledMs = this.stalls.stalledBetween(end - ms, end);
+    if (ms - stalledMs <= s.decl.slowThresholdMs) {
+      s.slowCalls.length = 0;
       return;
     }
-    if (++s.slowCalls < SLOW_CALLS_TO_DEGRADE || !s.healthy || s.slow) return;
-    s.slowCalls = 0;
+    s.slowCalls.push({ ms, stalledMs });
+    if (s.slowCalls.length < SLOW_CALLS_TO_DEGRADE || !s.healthy || s.slow) {
+      if (s.slowCalls.length > SLOW_CALLS_TO_DEGRADE) s.slowCalls.shift();
+      return;
+    }
+    const calls = s.slowCalls.splice(0);
     s.slow = true;
     s.consecutiveHealthy = 0;
-    s.lastError = `slow: ${SLOW_CALLS_TO_DEGRADE} calls in a row took longer than ${s.decl.slowThresholdMs} ms`;
+    s.lastError =
+      `slow: ${calls.length} calls in a row took ${calls.map((c) => Math.round(c.ms)).join(', ')} ms against the ${s.decl.slowThresholdMs} ms threshold` +
+      ` (after taking out ${calls.map((c) => Math.round(c.stalledMs)).join(', ')} ms of this service's own stalls)`;
     this.stateChanged(s, true, false);
   }
 
@@ -335,6 +352,7 @@ export class DegradationManager {
     if (!check) return;
     const { timeoutMs } = s.decl.healthCheck;
     const started = this.now();
+    const clockStart = performance.now();
     let failure: unknown;
     let failed = false;
     try {
@@ -344,6 +362,8 @@ export class DegradationManager {
       failure = e;
     }
     const elapsedMs = Math.max(0, this.now() - started);
+    const clockEnd = performance.now();
+    const stalledMs = this.stalls.stalledBetween(clockStart, clockEnd);
     this.metrics.dependencyCheckDurationSeconds.observe({ [LABEL.dependency]: s.name }, elapsedMs / 1000);
     s.lastCheckMs = elapsedMs;
 
@@ -351,9 +371,11 @@ export class DegradationManager {
     if (failed) {
       outcome = 'failed';
       s.lastError = this.redactor.redact(errorMessage(failure));
-    } else if (s.decl.slowThresholdMs > 0 && elapsedMs > s.decl.slowThresholdMs) {
+    } else if (s.decl.slowThresholdMs > 0 && elapsedMs - stalledMs > s.decl.slowThresholdMs) {
       outcome = 'slow';
-      s.lastError = `slow: answered in ${Math.round(elapsedMs)} ms (threshold ${s.decl.slowThresholdMs} ms)`;
+      s.lastError =
+        `slow: the health check answered in ${Math.round(elapsedMs)} ms against the ${s.decl.slowThresholdMs} ms threshold` +
+        ` (after taking out ${Math.round(stalledMs)} ms of this service's own stalls)`;
     }
     this.apply(s, outcome);
   }

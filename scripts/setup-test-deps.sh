@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Makes sure the real servers the tests start are installed: redis-server, PostgreSQL
-# (initdb/pg_ctl) and prometheus/promtool. Installs what is missing when run as root;
+# (initdb/pg_ctl), prometheus/promtool and stress-ng (the loaded suite). Installs what is missing when run as root;
 # otherwise prints the exact command to run and fails.
 set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi

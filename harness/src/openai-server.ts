@@ -34,6 +34,8 @@ export interface OpenAIServer {
   readonly port: number;
   readonly mode: OpenAIServerMode;
   setMode(mode: OpenAIServerMode): void;
+  /** How long completions and embeddings take from now on (undefined: no wait). */
+  setCompletionLatency(range: { readonly min: number; readonly max: number } | undefined): void;
   /** Requests received on `path` (e.g. '/v1/models', '/v1/models/:id' counts as the concrete path), or on every path. */
   requests(path?: string): number;
   /** Requests received, per path. */
@@ -50,6 +52,11 @@ export interface OpenAIServerOptions {
   readonly models?: readonly string[];
   /** Seconds sent in retry-after in `rateLimit` mode. @default 7 */
   readonly retryAfterSeconds?: number;
+  /**
+   * How long completions and embeddings take in `ok` mode, as a real model's do: each answer waits
+   * a time drawn evenly from [min, max] ms (the models endpoints answer at once). @default no wait
+   */
+  readonly completionLatencyMs?: { readonly min: number; readonly max: number };
 }
 
 const CREATED = 1_700_000_000;
@@ -96,6 +103,7 @@ interface EmbeddingBody {
 
 export async function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<OpenAIServer> {
   let mode: OpenAIServerMode = options.mode ?? 'ok';
+  let completionLatency = options.completionLatencyMs;
   const models = options.models ?? ['gpt-4o-mini', 'text-embedding-3-small'];
   const retryAfter = String(options.retryAfterSeconds ?? 7);
   const counts = new Map<string, number>();
@@ -120,6 +128,12 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
         return apiError(res, 400, 'invalid_request_error', 'Invalid request: this is a bad request.');
       case 'ok':
         break;
+    }
+
+    const latency = completionLatency;
+    if (latency && req.method === 'POST') {
+      await new Promise((resolve) => setTimeout(resolve, latency.min + Math.random() * (latency.max - latency.min)));
+      if (res.destroyed) return;
     }
 
     if (req.method === 'GET' && path === '/v1/models') {
@@ -183,6 +197,9 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     },
     setMode(next) {
       mode = next;
+    },
+    setCompletionLatency(range) {
+      completionLatency = range;
     },
     requests(path) {
       if (path === undefined) return [...counts.values()].reduce((a, b) => a + b, 0);

@@ -21,13 +21,16 @@ import {
   type RuleGroups,
 } from '@bulwark/alerts';
 
+// promtool runs synchronously; on a busy machine its test run takes minutes, not seconds.
+jest.setTimeout(600_000);
+
 const ROOT = join(__dirname, '..', '..');
 /** Where `npm run monitoring` (bulwark generate lib/services) writes the example's files. */
 const MONITORING = 'monitoring';
 const read = (rel: string) => readFileSync(join(ROOT, rel), 'utf8');
 
 function promtool(args: string[], cwd: string): { status: number | null; output: string } {
-  const r = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 600_000 });
   if (r.error) throw new Error(`could not run promtool (Debian package "prometheus"; npm run setup:test-deps): ${r.error.message}`);
   return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
 }

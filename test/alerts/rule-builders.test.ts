@@ -21,6 +21,9 @@ import { checkPromQL } from '../support/promql-check';
 import { recordedSeries } from '@bulwark/alerts';
 import { expandTemplate, goG4, humanize, humanize1024, humanizeDuration, humanizePercentage } from '../../alerts/src/go-template';
 
+// promtool runs synchronously; on a busy machine its test run takes minutes, not seconds.
+jest.setTimeout(600_000);
+
 const alerting = (g: RuleGroups): AlertingRule[] => g.groups.flatMap((x) => x.rules).filter((r): r is AlertingRule => 'alert' in r);
 
 const checkout = defineService({
@@ -121,9 +124,9 @@ describe('generated rules and promtool tests for another declaration', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('pass promtool check rules and promtool test rules', () => {
-    const check = spawnSync('promtool', ['check', 'rules', join(dir, 'generated', ruleFileName(checkout))], { encoding: 'utf8', timeout: 60_000 });
+    const check = spawnSync('promtool', ['check', 'rules', join(dir, 'generated', ruleFileName(checkout))], { encoding: 'utf8', timeout: 600_000 });
     if (check.status !== 0) throw new Error(`promtool check rules failed:\n${check.stdout}${check.stderr}`);
-    const test = spawnSync('promtool', ['test', 'rules', ruleTestFileName(checkout)], { cwd: join(dir, 'tests'), encoding: 'utf8', timeout: 60_000 });
+    const test = spawnSync('promtool', ['test', 'rules', ruleTestFileName(checkout)], { cwd: join(dir, 'tests'), encoding: 'utf8', timeout: 600_000 });
     if (test.status !== 0) throw new Error(`promtool test rules failed:\n${test.stdout}${test.stderr}`);
     expect(test.stdout).toContain('SUCCESS');
   });

@@ -107,9 +107,9 @@ describe('every accepted declaration works downstream', () => {
         names.add(service.name);
         writeFileSync(join(dir, ruleFileName(service)), renderRuleFile(service));
         writeFileSync(join(dir, ruleTestFileName(service)), renderRuleTestFile(service));
-        const check = spawnSync('promtool', ['check', 'rules', ruleFileName(service)], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+        const check = spawnSync('promtool', ['check', 'rules', ruleFileName(service)], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
         expect({ service: service.name, status: check.status, out: check.status === 0 ? '' : check.stdout + check.stderr }).toEqual({ service: service.name, status: 0, out: '' });
-        const test = spawnSync('promtool', ['test', 'rules', ruleTestFileName(service)], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+        const test = spawnSync('promtool', ['test', 'rules', ruleTestFileName(service)], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
         expect({ service: service.name, status: test.status, out: test.status === 0 ? '' : (test.stdout + test.stderr).slice(0, 3000) }).toEqual({ service: service.name, status: 0, out: '' });
       }
       expect(names.size).toBeGreaterThanOrEqual(3);

@@ -35,8 +35,8 @@ const RECOVERY_TARGET_MS = Math.max(...[DB, CACHE, AI].map((d) => d.healthCheck.
 const BREAKER_DETECT_TARGET_MS = 2_000;
 /** Slowness is seen in the latency of real queries (SLOW_CALLS_TO_DEGRADE slow ones in a row), like a breaker opening. */
 const SLOW_DETECT_TARGET_MS = BREAKER_DETECT_TARGET_MS;
-/** A hanging API is found by the next check timing out. */
-const HANG_DETECT_TARGET_MS = AI.healthCheck.intervalMs + AI.healthCheck.timeoutMs + 1_000;
+/** A hanging API is seen while it hangs: calls in flight far longer than usual start a check at once, which times out. */
+const HANG_DETECT_TARGET_MS = AI.healthCheck.timeoutMs + 2_000;
 /** Per-direction proxy latency that makes one PostgreSQL round trip slower than the declared threshold. */
 const PG_SLOW_LATENCY_MS = Math.ceil(DB.slowThresholdMs / 2) + 40;
 
@@ -318,12 +318,21 @@ describe('providers service on real processes, under load', () => {
   it('2c. OpenAI hanging → calls time out at the declared timeout, the breaker opens, callers get the fallback', async () => {
     const callers: Promise<LoadResult>[] = [];
     const savedMix = { ...traffic.mix };
+    // First the model answers as a real one does, in 0.2-2 s: these calls are slow but working, and
+    // must not look like a hang (at most an extra check, which passes).
+    traffic.mix = { ...traffic.mix, summary: 0 };
+    stack.ai.setCompletionLatency({ min: 200, max: 2_000 });
+    const normal = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map(() => sendRequest(url, { method: 'GET', path: `/providers/${traffic.someId()}/summary`, route: ROUTE.summary, keepBody: true })),
+    );
+    expect(normal.map((r) => [r.status, (r.body as { source?: string }).source])).toEqual(normal.map(() => [200, 'ai']));
+    expect(watcher.current?.level).toBe('OPTIMAL');
     const timing = await runScenario({
       name: '2c. OpenAI hanging',
       level: 'LIMITED',
       detectTargetMs: HANG_DETECT_TARGET_MS,
       alerts: [{ alertname: 'DependencyDown', labels: { dependency: 'ai' } }],
-      note: `detected by the health check timing out; callers held ≤ the ${AI.breaker.timeoutMs / 1000} s call timeout`,
+      note: `calls in flight far longer than usual start a check at once, which times out; callers held ≤ the ${AI.breaker.timeoutMs / 1000} s call timeout`,
       inject() {
         // Hanging calls would hold the load's in-flight budget for the whole timeout: the callers below carry the AI traffic.
         traffic.mix = { ...traffic.mix, summary: 0 };
@@ -349,6 +358,7 @@ describe('providers service on real processes, under load', () => {
       },
       restore() {
         stack.ai.setMode('ok');
+        stack.ai.setCompletionLatency(undefined);
         traffic.mix = savedMix;
       },
     });

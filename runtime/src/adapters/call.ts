@@ -112,6 +112,7 @@ class CallAdapterImpl implements CallAdapter {
     const labels = { [LABEL.dependency]: this.name, [LABEL.operation]: operation };
     m.calls.inc(labels);
     const start = performance.now();
+    const call = this.opts.onCallStart?.();
     try {
       // Always hand the signal on: `fn` may declare it or not, the breaker only creates one when it does.
       const result = await this.breaker.fire(fn.length > 0 ? (signal: AbortSignal) => fn(signal) : (fn as () => Promise<T>));
@@ -127,6 +128,8 @@ class CallAdapterImpl implements CallAdapter {
         this.log.warn({ operation, errorType, err: this.redact(errorMessage(err)) }, `${this.kind} call failed`);
       }
       throw err;
+    } finally {
+      if (call !== undefined) this.opts.onCallEnd?.(call);
     }
   }
 

@@ -24,6 +24,9 @@ export interface AdapterBaseOptions extends AdapterContext {
   readonly healthCheckTimeoutMs?: number;
   /** Called with the latency (ms) of every successful call; the runtime feeds it to the degradation manager's slowness detection. */
   readonly onCallLatency?: (ms: number) => void;
+  /** Called as a call starts; its result goes to onCallEnd when it ends, however it ends (the runtime watches for hangs). */
+  readonly onCallStart?: () => number;
+  readonly onCallEnd?: (call: number) => void;
 }
 
 /** The part of every adapter the startup validator and the degradation manager use. */

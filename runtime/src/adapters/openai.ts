@@ -168,6 +168,7 @@ class OpenAIAdapterImpl implements OpenAIAdapter {
     const m = this.opts.metrics;
     m.openaiRequestsTotal.inc({ [LABEL.dependency]: this.name, [LABEL.model]: model, [LABEL.operation]: operation });
     const start = performance.now();
+    const call = this.opts.onCallStart?.();
     try {
       const result = await this.breaker.fire(fn);
       const ms = performance.now() - start;
@@ -185,6 +186,8 @@ class OpenAIAdapterImpl implements OpenAIAdapter {
         this.log.warn({ operation, model, errorType, retryAfterMs: retryAfter, err: this.redact(errorMessage(err)) }, 'openai request failed');
       }
       throw err;
+    } finally {
+      if (call !== undefined) this.opts.onCallEnd?.(call);
     }
   }
 

@@ -311,6 +311,7 @@ class PostgresAdapterImpl implements PostgresAdapter {
     const labels = { [LABEL.dependency]: this.name, [LABEL.operation]: operation, [LABEL.table]: table };
     this.opts.metrics.dbQueriesTotal.inc(labels);
     const start = performance.now();
+    const call = this.opts.onCallStart?.();
     try {
       const result = await (viaBreaker ? this.breaker.fire(run) : run());
       const ms = performance.now() - start;
@@ -325,6 +326,8 @@ class PostgresAdapterImpl implements PostgresAdapter {
         this.log.warn({ operation, table, errorType, err: this.redact(errorMessage(err)) }, 'postgres query failed');
       }
       throw err;
+    } finally {
+      if (call !== undefined) this.opts.onCallEnd?.(call);
     }
   }
 

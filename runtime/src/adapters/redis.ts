@@ -227,6 +227,7 @@ class RedisAdapterImpl implements RedisAdapter {
   private async execute<T>(operation: string, m: OperationMetrics, fn: (client: Redis) => Promise<T>): Promise<T> {
     m.ops.inc();
     const start = performance.now();
+    const call = this.opts.onCallStart?.();
     try {
       const value = await this.breaker.fire(() => fn(this.client));
       const ms = performance.now() - start;
@@ -241,6 +242,8 @@ class RedisAdapterImpl implements RedisAdapter {
         this.log.warn({ operation, errorType, err: this.redact(errorMessage(err)) }, 'redis command failed');
       }
       throw err;
+    } finally {
+      if (call !== undefined) this.opts.onCallEnd?.(call);
     }
   }
 }

@@ -75,6 +75,21 @@ type Outcome = 'ok' | 'slow' | 'failed';
  */
 export const SLOW_CALLS_TO_DEGRADE = 3;
 
+/** How often calls in flight are looked at for a hang. */
+const HANG_WATCH_MS = 250;
+/** Weight of the latest call in the recent-latency average. */
+const LATENCY_EWMA_WEIGHT = 0.2;
+/** A call is suspected hung after this many times the recent latency… */
+const HANG_FACTOR = 2;
+/** …and at least this long (ms). */
+const HANG_FLOOR_MS = 1_000;
+
+/** How long a call may be in flight before the dependency is checked at once: well past what its calls take now, and before the next periodic check. */
+function hangAfterMs(s: { readonly latencyEwmaMs?: number; readonly decl: DependencyDeclaration }): number {
+  const recent = HANG_FACTOR * (s.latencyEwmaMs ?? 0);
+  return Math.min(Math.max(HANG_FLOOR_MS, recent, s.decl.slowThresholdMs), s.decl.healthCheck.intervalMs);
+}
+
 interface DependencyState {
   readonly name: string;
   readonly decl: DependencyDeclaration;
@@ -93,6 +108,12 @@ interface DependencyState {
   slowCalls: { readonly ms: number; readonly stalledMs: number }[];
   /** Set when the dependency is disabled: why, naming what to set. */
   disabled?: string;
+  /** Calls in flight: id → start (clock ms); the first entry is the oldest. */
+  calls: Map<number, number>;
+  /** Recent latency of successful calls (exponentially weighted), ms. */
+  latencyEwmaMs?: number;
+  /** When a suspected hang last started a check (clock ms). */
+  hangCheckAt?: number;
   since: number;
   inFlight?: Promise<void>;
   timer?: NodeJS.Timeout;
@@ -111,6 +132,8 @@ export class DegradationManager {
   private readonly now: () => number;
   private readonly redactor: SecretRedactor;
   private readonly stalls: StallClock;
+  private nextCall = 0;
+  private watchdog?: NodeJS.Timeout;
   private readonly states = new Map<string, DependencyState>();
   private readonly transitionHandlers = new Set<(t: LevelTransition) => void | Promise<void>>();
   private readonly recoveredHandlers = new Set<(dependency: string) => void>();
@@ -138,6 +161,7 @@ export class DegradationManager {
         consecutiveFailures: 0,
         consecutiveSlowOrFailed: 0,
         slowCalls: [],
+        calls: new Map(),
         since: at,
       });
     }
@@ -185,6 +209,8 @@ export class DegradationManager {
     if (this.running) return;
     this.running = true;
     this.stalls.start();
+    this.watchdog = setInterval(() => this.watchForHangs(), HANG_WATCH_MS);
+    this.watchdog.unref();
     for (const s of this.states.values()) if (s.check && !s.disabled) this.schedule(s);
   }
 
@@ -192,6 +218,8 @@ export class DegradationManager {
   async stop(): Promise<void> {
     this.running = false;
     this.stalls.stop();
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
     for (const s of this.states.values()) {
       if (s.timer) clearInterval(s.timer);
       s.timer = undefined;
@@ -234,7 +262,12 @@ export class DegradationManager {
    */
   observeLatency(dependency: string, ms: number): void {
     const s = this.states.get(dependency);
-    if (!s || s.disabled || s.decl.slowThresholdMs <= 0) return;
+    if (!s || s.disabled) return;
+    s.latencyEwmaMs = s.latencyEwmaMs === undefined ? ms : s.latencyEwmaMs + LATENCY_EWMA_WEIGHT * (ms - s.latencyEwmaMs);
+    if (s.decl.slowThresholdMs <= 0 || ms <= s.decl.slowThresholdMs) {
+      s.slowCalls.length = 0;
+      return;
+    }
     const end = performance.now();
     const stalledMs = this.stalls.stalledBetween(end - ms, end);
     if (ms - stalledMs <= s.decl.slowThresholdMs) {
@@ -253,6 +286,36 @@ export class DegradationManager {
       `slow: ${calls.length} calls in a row took ${calls.map((c) => Math.round(c.ms)).join(', ')} ms against the ${s.decl.slowThresholdMs} ms threshold` +
       ` (after taking out ${calls.map((c) => Math.round(c.stalledMs)).join(', ')} ms of this service's own stalls)`;
     this.stateChanged(s, true, false);
+  }
+
+  /** A call to `dependency` starts; pass what this returns to callEnded when it ends, however it ends. */
+  callStarted(dependency: string): number {
+    const id = ++this.nextCall;
+    this.states.get(dependency)?.calls.set(id, performance.now());
+    return id;
+  }
+
+  callEnded(dependency: string, call: number): void {
+    this.states.get(dependency)?.calls.delete(call);
+  }
+
+  /**
+   * A call in flight far longer than the dependency's recent calls took may be a hang (connected,
+   * answering nothing): check the dependency now instead of at the next interval. The check
+   * decides; a slow-but-working call only costs one extra check.
+   */
+  private watchForHangs(): void {
+    const now = performance.now();
+    for (const s of this.states.values()) {
+      if (s.disabled || !s.check || s.inFlight || !s.healthy) continue;
+      const oldest = s.calls.values().next();
+      if (oldest.done) continue;
+      const age = now - oldest.value;
+      if (age < hangAfterMs(s) || (s.hangCheckAt !== undefined && now - s.hangCheckAt < s.decl.healthCheck.intervalMs)) continue;
+      s.hangCheckAt = now;
+      this.logger.info({ dependency: s.name, inFlightMs: Math.round(age), recentMs: Math.round(s.latencyEwmaMs ?? 0) }, `dependency ${s.name}: a call in flight for ${Math.round(age)} ms; checking it now`);
+      this.runCheck(s).catch((e: unknown) => this.logger.error({ dependency: s.name, err: this.redactor.redact(errorMessage(e)) }, 'dependency health check crashed'));
+    }
   }
 
   /** Runs `handler` on every level change. Returns a function that removes it. */

@@ -49,7 +49,12 @@ export class StallClock {
    */
   stalledBetween(from: number, to: number): number {
     let total = 0;
-    for (let i = 0; i < this.count; i++) total += overlap(this.starts[i]!, this.ends[i]!, from, to);
+    // Newest first: stalls are recorded in time order, so the first one that ended before `from` ends the search.
+    for (let n = 0, i = this.next - 1; n < this.count; n++, i--) {
+      if (i < 0) i += CAPACITY;
+      if (this.ends[i]! <= from) break;
+      total += overlap(this.starts[i]!, this.ends[i]!, from, to);
+    }
     if (this.timer) {
       const ongoingFrom = this.lastTick + TICK_MS;
       if (to - ongoingFrom > JITTER_MS) total += overlap(ongoingFrom, to, from, to);

@@ -220,7 +220,9 @@ export class BulwarkRuntime implements HealthSource {
       logger: this.logger,
       redactor: this.redactor,
       healthCheckTimeoutMs: dep.healthCheck.timeoutMs,
-      ...(dep.slowThresholdMs > 0 ? { onCallLatency: (ms: number) => this.degradation.observeLatency(name, ms) } : {}),
+      onCallLatency: (ms: number) => this.degradation.observeLatency(name, ms),
+      onCallStart: () => this.degradation.callStarted(name),
+      onCallEnd: (call: number) => this.degradation.callEnded(name, call),
     };
   }
 

@@ -413,8 +413,8 @@ describe('DegradationManager periodic checks', () => {
   it('checks each dependency every intervalMs, never overlapping, and stop() clears every timer', async () => {
     const { manager, calls, set } = harness();
     manager.start();
-    // One timer per dependency, and the clock of the service's own stalls.
-    expect(jest.getTimerCount()).toBe(4);
+    // One timer per dependency, the clock of the service's own stalls and the hang watch.
+    expect(jest.getTimerCount()).toBe(5);
     await jest.advanceTimersByTimeAsync(3_000);
     expect(calls).toEqual({ db: 0, cache: 1, ai: 0 });
     await jest.advanceTimersByTimeAsync(2_000);
@@ -441,7 +441,7 @@ describe('DegradationManager periodic checks', () => {
     const declaration = defineService({ name: 'late', dependencies: { cache: { kind: 'redis', env: 'CACHE_URL' } } });
     const manager = new DegradationManager({ declaration, metrics: createMetrics({ nodeMetrics: false }), logger: captureLogs().logger });
     manager.start();
-    expect(jest.getTimerCount()).toBe(1); // the stall clock only
+    expect(jest.getTimerCount()).toBe(2); // the stall clock and the hang watch only
     let n = 0;
     manager.register('cache', async () => void n++);
     await jest.advanceTimersByTimeAsync(5_000);

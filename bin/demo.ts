@@ -20,6 +20,7 @@ import { emitKeypressEvents } from 'node:readline';
 import { startLoad, type LoadGenerator } from '@bulwark/harness';
 import type { OpenAIServerMode } from '@bulwark/harness';
 import { startProcessStack, type ProcessStack } from '@bulwark/harness';
+import { renderStatus } from './demo-status';
 import { ProvidersTraffic, seedProviders } from '@bulwark/harness';
 import { providersService } from '../lib/services/providers';
 
@@ -54,7 +55,7 @@ function parseArgs(argv: readonly string[]): DemoOptions {
 
 interface HealthReport {
   level_name: string;
-  dependencies: Record<string, { healthy: boolean; slow: boolean }>;
+  dependencies: Record<string, { state?: string; healthy: boolean; slow: boolean }>;
   breakers: Record<string, { state: string }>;
 }
 
@@ -111,19 +112,27 @@ class Demo {
 
   private async statusLine(): Promise<string> {
     const s = this.stack!;
-    const elapsed = `${Math.round((Date.now() - this.startedAt) / 1000)}s`;
     const [report, alerts] = await Promise.all([
       fetch(`${s.service.url}/health`, { signal: AbortSignal.timeout(900) }).then((r) => r.json() as Promise<HealthReport>),
       s.prometheus!.alerts().catch(() => []),
     ]);
-    const breakers = Object.entries(report.breakers).map(([n, b]) => `${n}=${b.state}`).join(' ');
-    const deps = Object.entries(report.dependencies).map(([n, d]) => `${n}=${d.healthy ? (d.slow ? 'slow' : 'up') : 'DOWN'}`).join(' ');
-    const names = (state: string) => [...new Set(alerts.filter((a) => a.state === state).map((a) => a.labels.alertname))].join(',') || '-';
-    const recent = this.load!.stats(Date.now() - 5_000);
-    const counts: Record<string, number> = {};
-    for (const r of Object.values(recent)) for (const [k, n] of Object.entries(r.outcomes)) counts[k] = (counts[k] ?? 0) + n;
-    const traffic = Object.entries(counts).sort().map(([k, n]) => `${k}:${n}`).join(' ') || '-';
-    return `[${elapsed}] level ${report.level_name} | breakers ${breakers} | deps ${deps} | alerts pending: ${names('pending')} firing: ${names('firing')} | last 5s ${traffic} | openai=${OPENAI_MODES[this.aiMode]}${this.slow ? ' pg=slow' : ''}`;
+    const names = (state: string) => [...new Set(alerts.filter((a) => a.state === state).map((a) => a.labels.alertname))];
+    const traffic: Record<string, number> = {};
+    for (const r of Object.values(this.load!.stats(Date.now() - 5_000))) for (const [k, n] of Object.entries(r.outcomes)) traffic[k] = (traffic[k] ?? 0) + n;
+    const state = (d: HealthReport['dependencies'][string]) => (d.state === 'disabled' ? 'off' : d.healthy ? (d.slow ? 'slow' : 'up') : 'DOWN');
+    return renderStatus(
+      {
+        elapsedSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+        level: report.level_name,
+        dependencies: Object.fromEntries(Object.entries(report.dependencies).map(([n, d]) => [n, state(d)])),
+        breakers: Object.fromEntries(Object.entries(report.breakers).filter(([, b]) => b.state !== 'closed').map(([n, b]) => [n, b.state])),
+        pendingAlerts: names('pending'),
+        firingAlerts: names('firing'),
+        traffic,
+        faults: [...(OPENAI_MODES[this.aiMode] !== 'ok' ? [`openai=${OPENAI_MODES[this.aiMode]}`] : []), ...(this.slow ? ['pg=slow'] : [])],
+      },
+      this.tty ? (process.stdout.columns ?? 80) : Number.POSITIVE_INFINITY,
+    );
   }
 
   async key(k: string): Promise<void> {

@@ -6,6 +6,7 @@
  * every second with the generated rule file.
  */
 import { join } from 'node:path';
+import { requireStackBinaries } from './binaries';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
 import { startOpenAIServer, type OpenAIServer } from './openai-server';
 import { startPrometheus, type ThrowawayPrometheus } from './prometheus';
@@ -42,9 +43,18 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
   const undo = async () => {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
   };
+  // Every program first: a missing one is named before anything starts.
+  requireStackBinaries({ prometheus: options.prometheus ?? true });
   try {
-    const [pg, redis, ai] = await Promise.all([startPostgres(), startRedis(), startOpenAIServer()]);
-    started.push(() => pg.destroy(), () => redis.destroy(), () => ai.close());
+    // Started side by side; whatever did start is stopped again if another one failed.
+    const settled = await Promise.allSettled([startPostgres(), startRedis(), startOpenAIServer()] as const);
+    const [pgR, redisR, aiR] = settled;
+    if (pgR.status === 'fulfilled') started.push(() => pgR.value.destroy());
+    if (redisR.status === 'fulfilled') started.push(() => redisR.value.destroy());
+    if (aiR.status === 'fulfilled') started.push(() => aiR.value.close());
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [pg, redis, ai] = [(pgR as PromiseFulfilledResult<ThrowawayPostgres>).value, (redisR as PromiseFulfilledResult<ThrowawayServer>).value, (aiR as PromiseFulfilledResult<OpenAIServer>).value];
     const [pgProxy, redisProxy] = await Promise.all([startLatencyProxy({ targetPort: pg.port }), startLatencyProxy({ targetPort: redis.port })]);
     started.push(() => pgProxy.close(), () => redisProxy.close());
     const env = {

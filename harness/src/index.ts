@@ -4,6 +4,7 @@
  * generator, and the example service with all of them. Everything started here stops on every
  * exit path of its owner.
  */
+export * from './binaries';
 export * from './ports';
 export * from './servers';
 export * from './prometheus';

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { requireBinary } from './binaries';
 import { freePort, waitFor } from './ports';
 
 export interface PrometheusTarget {
@@ -32,6 +33,7 @@ export interface ThrowawayPrometheus {
 }
 
 export async function startPrometheus(opts: { targets: readonly PrometheusTarget[]; ruleFiles?: readonly string[] }): Promise<ThrowawayPrometheus> {
+  const prometheus = requireBinary('prometheus', 'prometheus');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-prom-'));
   const rules = (opts.ruleFiles ?? []).map((f) => {
@@ -47,7 +49,7 @@ export async function startPrometheus(opts: { targets: readonly PrometheusTarget
   const configPath = join(dir, 'prometheus.yml');
   writeFileSync(configPath, JSON.stringify(config)); // JSON is valid YAML
   const child: ChildProcess = spawn(
-    'prometheus',
+    prometheus,
     [
       `--config.file=${configPath}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
@@ -57,8 +59,15 @@ export async function startPrometheus(opts: { targets: readonly PrometheusTarget
     ],
     { stdio: 'ignore' },
   );
+  child.on('error', () => undefined); // reported by the wait below timing out
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 20_000, 'prometheus ready');
+  try {
+    await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 20_000, 'prometheus ready');
+  } catch (err) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   async function api<T>(path: string): Promise<T> {
     const res = await fetch(`${url}${path}`);

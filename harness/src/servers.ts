@@ -4,10 +4,11 @@
  * fault tests); `start()` brings it back on the same port with the same data.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { postgresBinDir, requireBinary } from './binaries';
 import { freePort, portOpen, waitFor } from './ports';
 
 /** True once PostgreSQL accepts queries (after a crash it opens its port before recovery ends). */
@@ -41,6 +42,7 @@ function waitExit(child: ChildProcess | undefined): Promise<void> {
 }
 
 export async function startRedis(): Promise<ThrowawayServer> {
+  const redisServer = requireBinary('redis-server', 'redis-server');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-redis-'));
   let child: ChildProcess | undefined;
@@ -48,9 +50,10 @@ export async function startRedis(): Promise<ThrowawayServer> {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      child = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
         stdio: 'ignore',
       });
+      child.on('error', () => undefined); // reported by the wait below timing out; kill() and destroy() still clean up
       await waitFor(() => portOpen(port), 10_000, `redis on ${port}`);
     },
     async kill() {
@@ -62,17 +65,18 @@ export async function startRedis(): Promise<ThrowawayServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  await startOrClean(server);
   return server;
 }
 
-function pgBinDir(): string {
-  for (const cand of ['/usr/lib/postgresql']) {
-    if (!existsSync(cand)) continue;
-    const versions = readdirSync(cand).sort((a, b) => Number(b) - Number(a));
-    for (const v of versions) if (existsSync(join(cand, v, 'bin', 'initdb'))) return join(cand, v, 'bin');
+/** Starts a server; on failure stops whatever did start and removes its files before rethrowing. */
+async function startOrClean<T extends ThrowawayServer>(server: T): Promise<void> {
+  try {
+    await server.start();
+  } catch (err) {
+    await server.destroy().catch(() => undefined);
+    throw err;
   }
-  return ''; // rely on PATH
 }
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -109,14 +113,21 @@ function processTree(pid: number): number[] {
 }
 
 export async function startPostgres(): Promise<ThrowawayPostgres> {
+  const pgDir = postgresBinDir();
+  const binaries = { initdb: requireBinary('initdb', 'postgresql', pgDir ? [pgDir] : []), postgres: requireBinary('postgres', 'postgresql', pgDir ? [pgDir] : []) };
+  if (isRoot) requireBinary('runuser', 'util-linux');
+  const exe = (n: 'initdb' | 'postgres') => binaries[n];
   const port = await freePort();
-  const bin = pgBinDir();
-  const exe = (n: string) => (bin ? join(bin, n) : n);
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-pg-'));
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');
   const [initCmd, initArgs] = asPostgres(exe('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  try {
+    execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   let child: ChildProcess | undefined;
   const server: ThrowawayPostgres = {
     port,
@@ -154,6 +165,6 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
+  await startOrClean(server);
   return server;
 }

@@ -28,10 +28,10 @@ it('npm run demo -- --duration 15: status lines at OPTIMAL, exit 0, nothing left
   });
 
   expect({ exit, stderr: err.replace(/npm warn[^\n]*\n/g, '') }).toEqual({ exit: { code: 0, signal: null }, stderr: '' });
-  const status = out.split('\n').filter((l) => /^\[\d+s\] level /.test(l));
+  const status = out.split('\n').filter((l) => /^\[\d+s\] [A-Z]+ \| /.test(l));
   expect(status.length).toBeGreaterThanOrEqual(8);
-  expect(status.filter((l) => l.includes('level OPTIMAL')).length).toBeGreaterThanOrEqual(8);
-  expect(status[status.length - 1]).toMatch(/breakers db=closed cache=closed ai=closed \| deps db=up cache=up ai=up \| alerts pending: - firing: -/);
+  expect(status.filter((l) => l.includes('] OPTIMAL | ')).length).toBeGreaterThanOrEqual(8);
+  expect(status[status.length - 1]).toMatch(/\] OPTIMAL \| db=up cache=up ai=up \| alerts firing - pending - \| breakers closed \| 5s /);
   expect(out).toContain('stopped everything the demo started');
 
   const portsLine = out.split('\n').find((l) => l.startsWith('ports: '));

@@ -3,7 +3,8 @@ import { BreakerRegistry, createMetrics, LABEL, METRICS, type Breaker, type Brea
 import { waitFor } from '@bulwark/harness';
 import { captureLogger, deferred, metricValue, PINO_INFO, PINO_WARN, trackTimers, type LogLine } from './helpers';
 
-const BASE = { failureThreshold: 3, resetTimeoutMs: 80, successThreshold: 1, timeoutMs: 1_000 } as const;
+// A reset timeout long enough that no stall of a busy machine lets it lapse between a failure and the next assertion.
+const BASE = { failureThreshold: 3, resetTimeoutMs: 250, successThreshold: 1, timeoutMs: 1_000 } as const;
 const fail = () => Promise.reject(new Error('dependency down'));
 const ok = () => Promise.resolve('ok');
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { synth, validateManifestFiles, Yaml, type Manifest } from './support';
+import { createShapeChecker } from './strict-shapes';
+import { REPO_ROOT, synth, validateManifestFiles, Yaml, type Manifest } from './support';
 
 describe('synthesized manifests against the Kubernetes and Prometheus Operator schemas', () => {
   let dir: string;
@@ -72,5 +73,28 @@ describe('synthesized manifests against the Kubernetes and Prometheus Operator s
     expect(results[1]!.error).toMatch(/spec\/replicas must be integer/);
     expect(results[2]!.error).toMatch(/rules\/\d+\/for/);
     expect(results[3]!.error).toMatch(/limits\/memory/);
+  });
+
+  describe('strictly: no field the Kubernetes and Prometheus Operator declarations do not have', () => {
+    const shapes = createShapeChecker(REPO_ROOT);
+    const everything = synth({ namespace: 'shop', env: { OPENAI_BASE_URL: 'http://openai-proxy:8080/v1' }, appClients: [{ podLabels: { role: 'gateway' } }] });
+
+    it('finds none in any object of the chart', () => {
+      const manifests = parseAllDocuments(everything.yaml).map((d) => d.toJS() as Manifest);
+      expect(new Set(manifests.map((m) => m.kind)).size).toBeGreaterThanOrEqual(7);
+      expect(manifests.flatMap((m) => shapes.unknownFields(m).map((f) => `${m.kind} ${m.metadata.name}: ${f}`))).toEqual([]);
+    });
+
+    it('finds a misspelled field wherever it is, and leaves maps (labels, data) alone', () => {
+      const docs = parseAllDocuments(everything.yaml).map((d) => d.toJS() as Manifest & { spec: Record<string, unknown> });
+      const deployment = structuredClone(docs.find((d) => d.kind === 'Deployment')!);
+      const container = (deployment.spec.template as { spec: { containers: Record<string, unknown>[] } }).spec.containers[0]!;
+      container.portz = [{ containerPort: 8080 }];
+      (deployment.metadata.labels as Record<string, string>)['any-label'] = 'fine';
+      const monitor = structuredClone(docs.find((d) => d.kind === 'ServiceMonitor')!);
+      (monitor.spec.endpoints as Record<string, unknown>[])[0]!.intervall = '30s';
+      expect(shapes.unknownFields(deployment)).toEqual(['spec.template.spec.containers[0].portz']);
+      expect(shapes.unknownFields(monitor)).toEqual(['spec.endpoints[0].intervall']);
+    });
   });
 });

@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
+// Each run spawns node with tsx, and check runs promtool: minutes, not seconds, on a busy machine.
+jest.setTimeout(900_000);
+
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'cli', 'src', 'main.ts');
 
@@ -26,7 +29,7 @@ interface Run {
 const WITHOUT_PROMTOOL = { ...process.env, PATH: join(work, 'empty-path') };
 
 function bulwark(args: readonly string[], env: NodeJS.ProcessEnv = WITHOUT_PROMTOOL): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 600_000 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -85,7 +85,7 @@ describe('a kind defined and registered by the team', () => {
       const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'src', 'main.ts'), 'generate', relative(ROOT, join(__dirname, 'fixtures', 'checkout.ts')), '--out', relative(ROOT, out)], {
         cwd: ROOT,
         encoding: 'utf8',
-        timeout: 120_000,
+        timeout: 600_000,
       });
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
       const rules = readFileSync(join(out, 'checkout.rules.yml'), 'utf8');

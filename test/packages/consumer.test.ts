@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { freePort, waitFor } from '@bulwark/harness';
 import { buildAndPack, installedVersion, PACKAGES, readmeSamples, REPO_ROOT, run, type PackageFolder, type Packed } from './support';
 
-jest.setTimeout(600_000);
+jest.setTimeout(1_800_000);
 
 const work = mkdtempSync(join(tmpdir(), 'bulwark-consumer-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -142,7 +142,7 @@ describe('an infrastructure project that installs the packages', () => {
       mkdirSync(dirname(join(project, path)), { recursive: true });
       writeFileSync(join(project, path), code);
     }
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, timeoutMs: 300_000 });
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, timeoutMs: 600_000 });
   });
 
   it("has the READMEs' declaration, kind, service, AWS stack and app, cdk8s app and generator scripts as its own files", () => {
@@ -152,13 +152,13 @@ describe('an infrastructure project that installs the packages', () => {
   });
 
   it('type-checks with strict nodenext settings', () => {
-    run('npx', ['tsc', '-p', '.'], { cwd: project, timeoutMs: 180_000 });
+    run('npx', ['tsc', '-p', '.'], { cwd: project, timeoutMs: 600_000 });
     expect(existsSync(join(project, 'build', 'bin', 'app.js'))).toBe(true);
   });
 
   it('synthesizes the AWS app: rule groups for job="orders", the ECS service, the dashboards upload', () => {
     const outdir = join(project, 'cdk.out');
-    synthOutput = run('node', ['build/bin/app.js'], { cwd: project, timeoutMs: 180_000, env: { ...process.env, CDK_OUTDIR: outdir } });
+    synthOutput = run('node', ['build/bin/app.js'], { cwd: project, timeoutMs: 600_000, env: { ...process.env, CDK_OUTDIR: outdir } });
     const template = JSON.parse(readFileSync(join(outdir, 'Orders.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
     const resources = Object.values(template.Resources);
     const namespaces = resources.filter((r) => r.Type === 'AWS::APS::RuleGroupsNamespace');
@@ -175,7 +175,7 @@ describe('an infrastructure project that installs the packages', () => {
   });
 
   it('synthesizes the cdk8s app: a PrometheusRule and a ServiceMonitor for the orders service', () => {
-    run('node', ['build/bin/k8s.js'], { cwd: project, timeoutMs: 120_000 });
+    run('node', ['build/bin/k8s.js'], { cwd: project, timeoutMs: 600_000 });
     const docs = parseAllDocuments(readFileSync(join(project, 'dist', 'orders.k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: Record<string, unknown> });
     const kinds = docs.map((d) => d.kind);
     expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'Service', 'ServiceMonitor', 'PrometheusRule']));
@@ -185,8 +185,8 @@ describe('an infrastructure project that installs the packages', () => {
   });
 
   it("writes the orders service's rule file, promtool tests and dashboards with the generators' READMEs' scripts", () => {
-    run('node', ['build/scripts/rules.js'], { cwd: project, timeoutMs: 60_000 });
-    run('node', ['build/scripts/dashboards.js'], { cwd: project, timeoutMs: 60_000 });
+    run('node', ['build/scripts/rules.js'], { cwd: project, timeoutMs: 600_000 });
+    run('node', ['build/scripts/dashboards.js'], { cwd: project, timeoutMs: 600_000 });
     expect(readFileSync(join(project, 'generated', 'orders.rules.yml'), 'utf8')).toContain('job="orders"');
     expect(readFileSync(join(project, 'generated', 'tests', 'orders.test.yml'), 'utf8')).toContain('../orders.rules.yml');
     const overview = JSON.parse(readFileSync(join(project, 'generated', 'dashboards', 'orders', 'overview.json'), 'utf8')) as { uid: string };
@@ -194,14 +194,14 @@ describe('an infrastructure project that installs the packages', () => {
   });
 
   it('generates and checks its own monitoring files with npx bulwark, and promtool passes them', () => {
-    const generate = run('npx', ['bulwark', 'generate', 'lib/orders.ts'], { cwd: project, timeoutMs: 120_000 });
+    const generate = run('npx', ['bulwark', 'generate', 'lib/orders.ts'], { cwd: project, timeoutMs: 600_000 });
     expect(generate).toContain('wrote monitoring/orders.rules.yml');
     const rules = readFileSync(join(project, 'monitoring', 'orders.rules.yml'), 'utf8');
     // 300 ms is not one of the catalog's buckets: the runtime adds it, and the SLO rules read it.
     expect(rules).toContain('http_request_duration_seconds_bucket{job="orders", le="0.3"}');
     for (const link of [...rules.matchAll(/runbook_url: (\S+)/g)].map((m) => m[1]!)) expect({ link, exists: existsSync(join(project, 'monitoring', link)) }).toEqual({ link, exists: true });
-    expect(run('npx', ['bulwark', 'check', 'lib/orders.ts'], { cwd: project, timeoutMs: 300_000 })).toContain('promtool check rules and promtool test rules passed');
-    const promtool = run('promtool', ['test', 'rules', 'orders.test.yml'], { cwd: join(project, 'monitoring'), timeoutMs: 300_000 });
+    expect(run('npx', ['bulwark', 'check', 'lib/orders.ts'], { cwd: project, timeoutMs: 600_000 })).toContain('promtool check rules and promtool test rules passed');
+    const promtool = run('promtool', ['test', 'rules', 'orders.test.yml'], { cwd: join(project, 'monitoring'), timeoutMs: 600_000 });
     expect(promtool).toContain('SUCCESS');
   });
 });
@@ -231,7 +231,7 @@ describe('a service project that installs the runtime alone', () => {
         '',
       ].join('\n'),
     );
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, timeoutMs: 300_000 });
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, timeoutMs: 600_000 });
   });
 
   afterAll(async () => {

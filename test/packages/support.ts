@@ -47,9 +47,9 @@ export function run(command: string, args: readonly string[], options: { cwd: st
 
 /** Builds every package (`npm run build`) and packs each into `destination`. */
 export function buildAndPack(destination: string): Packed[] {
-  run('npm', ['run', 'build'], { cwd: REPO_ROOT, timeoutMs: 300_000 });
+  run('npm', ['run', 'build'], { cwd: REPO_ROOT, timeoutMs: 600_000 });
   const workspaces = Object.values(PACKAGES).flatMap((name) => ['--workspace', name]);
-  const out = run('npm', ['pack', ...workspaces, '--pack-destination', destination, '--json', '--silent'], { cwd: REPO_ROOT, timeoutMs: 120_000 });
+  const out = run('npm', ['pack', ...workspaces, '--pack-destination', destination, '--json', '--silent'], { cwd: REPO_ROOT, timeoutMs: 600_000 });
   const packs = JSON.parse(out.slice(out.indexOf('['))) as { name: string; filename: string; files: { path: string }[] }[];
   return packs.map((p) => ({
     name: p.name,

@@ -10,6 +10,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
   // In this repository the packages resolve to their sources (tsconfig.json `paths`), as tsx does.
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
-  testTimeout: 30000,
+  // A generous bound: tests that start real servers take minutes, not seconds, on a busy machine.
+  testTimeout: 180_000,
   maxWorkers: 2,
 };

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { portOpen } from '@bulwark/harness';
 import { join } from 'node:path';
 
-jest.setTimeout(90_000);
+jest.setTimeout(240_000);
 
 it('npm run demo -- --duration 15: status lines at OPTIMAL, exit 0, nothing left running', async () => {
   const child = spawn('npx', ['tsx', 'bin/demo.ts', '--duration', '15'], {
@@ -20,7 +20,7 @@ it('npm run demo -- --duration 15: status lines at OPTIMAL, exit 0, nothing left
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 80_000);
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 200_000);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal });

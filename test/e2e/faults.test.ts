@@ -22,7 +22,7 @@ import { startProcessStack, type ProcessStack } from '@bulwark/harness';
 import { writeTimings, type ScenarioTiming } from './timings';
 import { ProvidersTraffic, READ_ROUTES, ROUTE, seedProviders, WRITE_ROUTES } from '@bulwark/harness';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 const REPO = join(__dirname, '..', '..');
 const TIMINGS_FILE = join(REPO, '.tmp', 'e2e-timings.md');

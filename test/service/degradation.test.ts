@@ -7,7 +7,7 @@ import { LEVEL } from '@bulwark/runtime';
 import { waitFor } from '@bulwark/harness';
 import { startStack, type Stack } from '../support/stack';
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 let stack: Stack;
 let url: string;

@@ -6,7 +6,7 @@
  */
 import { startStack, type Stack } from '../support/stack';
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 describe('the example service without OPENAI_API_KEY', () => {
   let stack: Stack;

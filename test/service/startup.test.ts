@@ -7,7 +7,7 @@ import { providersService } from '../../lib/services/providers';
 import { freePort } from '@bulwark/harness';
 import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -14,7 +14,7 @@ import { startPostgres, startPrometheus, waitFor, type ThrowawayPostgres, type T
 import { createRuntime, defineService, type BulwarkRuntime } from '@bulwark/runtime';
 import { LogCapture } from '../logging/capture';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 const ledger = defineService({
   name: 'ledger',

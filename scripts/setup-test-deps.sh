@@ -1,17 +1,34 @@
 #!/usr/bin/env bash
-# Makes sure the real servers the tests start are installed: redis-server, PostgreSQL
-# (initdb/pg_ctl), prometheus/promtool and stress-ng (the loaded suite). Installs what is missing when run as root;
-# otherwise prints the exact command to run and fails.
+# Makes sure the real programs the tests run are installed: redis-server, PostgreSQL
+# (initdb/pg_ctl), prometheus/promtool, prometheus-alertmanager (alert delivery), podman with
+# runc and debootstrap (the service image is built and run), and stress-ng (the loaded suite).
+# Installs what is missing when run as root; otherwise prints the exact command to run and fails.
+# Nothing is skipped: a test whose program is missing fails, naming its Debian package.
 set -euo pipefail
 
-missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
-command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
-if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  missing+=(postgresql)
-fi
+# program → the Debian package that brings it
+declare -A PACKAGE=(
+  [redis-server]=redis-server
+  [promtool]=prometheus
+  [prometheus-alertmanager]=prometheus-alertmanager
+  [podman]=podman
+  [runc]=runc
+  [debootstrap]=debootstrap
+  [stress-ng]=stress-ng
+)
 
+have_initdb() { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
+# debootstrap and runc live in /usr/sbin, which a non-root PATH may not hold.
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
+
+missing_packages() {
+  local out=()
+  for program in "${!PACKAGE[@]}"; do have "$program" || out+=("${PACKAGE[$program]}"); done
+  have_initdb || out+=(postgresql)
+  printf '%s\n' "${out[@]}" | sort -u | sed '/^$/d'
+}
+
+mapfile -t missing < <(missing_packages)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
@@ -27,8 +44,14 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The packages start system-wide services on install; the tests run their own on ephemeral ports.
-for svc in redis-server prometheus prometheus-node-exporter postgresql; do
+for svc in redis-server prometheus prometheus-node-exporter prometheus-alertmanager postgresql; do
   (command -v systemctl >/dev/null 2>&1 && systemctl stop "$svc") >/dev/null 2>&1 || true
   (command -v service >/dev/null 2>&1 && service "$svc" stop) >/dev/null 2>&1 || true
 done
+
+mapfile -t still < <(missing_packages)
+if [ ${#still[@]} -gt 0 ]; then
+  echo "Test dependencies still missing after install: ${still[*]}" >&2
+  exit 1
+fi
 echo "Test dependencies installed."

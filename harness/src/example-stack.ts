@@ -36,6 +36,12 @@ export interface ProcessStackOptions {
   readonly prometheus?: boolean;
   /** LOG_LEVEL of the service. @default info */
   readonly logLevel?: string;
+  /** Rule files Prometheus evaluates. @default [RULE_FILE] */
+  readonly ruleFiles?: readonly string[];
+  /** Alertmanager Prometheus sends its alerts to. @default - none */
+  readonly alertmanagerUrl?: string;
+  /** More environment for the service (e.g. SHUTDOWN_DRAIN_DELAY_MS). @default - none */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startProcessStack(options: ProcessStackOptions = {}): Promise<ProcessStack> {
@@ -63,12 +69,17 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       OPENAI_API_KEY: 'sk-local-stand-in-0000000000000000',
       OPENAI_BASE_URL: ai.baseURL,
       LOG_LEVEL: options.logLevel ?? 'info',
+      ...options.env,
     };
     const service = await startServiceProcess({ env });
     started.push(() => service.stop(12_000));
     let prometheus: ThrowawayPrometheus | undefined;
     if (options.prometheus ?? true) {
-      prometheus = await startPrometheus({ targets: [{ job: PROMETHEUS_JOB, port: service.port }], ruleFiles: [RULE_FILE] });
+      prometheus = await startPrometheus({
+        targets: [{ job: PROMETHEUS_JOB, port: service.port }],
+        ruleFiles: options.ruleFiles ?? [RULE_FILE],
+        alertmanagerUrl: options.alertmanagerUrl,
+      });
       started.push(() => prometheus!.stop());
     }
     let destroyed: Promise<void> | undefined;

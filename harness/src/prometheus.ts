@@ -32,7 +32,14 @@ export interface ThrowawayPrometheus {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(opts: { targets: readonly PrometheusTarget[]; ruleFiles?: readonly string[] }): Promise<ThrowawayPrometheus> {
+export interface PrometheusOptions {
+  readonly targets: readonly PrometheusTarget[];
+  readonly ruleFiles?: readonly string[];
+  /** Alertmanager to send alerts to (e.g. http://127.0.0.1:9093). @default - none: alerts stay in Prometheus */
+  readonly alertmanagerUrl?: string;
+}
+
+export async function startPrometheus(opts: PrometheusOptions): Promise<ThrowawayPrometheus> {
   const prometheus = requireBinary('prometheus', 'prometheus');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-prom-'));
@@ -45,6 +52,7 @@ export async function startPrometheus(opts: { targets: readonly PrometheusTarget
     global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
     rule_files: rules,
     scrape_configs: opts.targets.map((t) => ({ job_name: t.job, static_configs: [{ targets: [`127.0.0.1:${t.port}`] }] })),
+    ...(opts.alertmanagerUrl ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(opts.alertmanagerUrl).host] }] }] } } : {}),
   };
   const configPath = join(dir, 'prometheus.yml');
   writeFileSync(configPath, JSON.stringify(config)); // JSON is valid YAML

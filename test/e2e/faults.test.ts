@@ -3,12 +3,17 @@
  * environment, with the real `providersService` declaration and so its real windows: health
  * checks every 5 s, 2 healthy checks to recover), real PostgreSQL and Redis behind
  * latency-injecting TCP proxies, the local stand-in for the OpenAI API (the real `openai` SDK
- * talks to it; there is no internet here), and a real Prometheus scraping every second with the
- * generated rule file. Every scenario runs under a gentle, bounded load and leaves the stack
- * healthy for the next one; SIGTERM comes last. Detection and recovery times are printed as a
- * table and written to .tmp/e2e-timings.md.
+ * talks to it; there is no internet here), a real Prometheus scraping every second, and a real
+ * Alertmanager it sends its alerts to. The rule file and the Alertmanager configuration are the
+ * ones the AWS `MonitoringWorkspace` ships (alert-path.ts), with every wait divided by 60 and SNS
+ * replaced by a local webhook receiver (harness accelerated-alerting.ts): a fault must reach the
+ * right receiver with its labels and annotations, and its recovery must be notified as resolved.
+ * Every scenario runs under a gentle, bounded load and leaves the stack healthy for the next one;
+ * SIGTERM comes last. Detection, notification and recovery times are printed as a table and
+ * written to .tmp/e2e-timings.md.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { parseStrictJson } from '../support/strict-json';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -18,9 +23,14 @@ import { sendRequest, startLoad, type LoadGenerator, type LoadResult } from '@bu
 import { sleep, waitFor } from '@bulwark/harness';
 import type { PrometheusAlert, ThrowawayPrometheus } from '@bulwark/harness';
 import { LevelWatcher } from './level-watcher';
-import { startProcessStack, type ProcessStack } from '@bulwark/harness';
+import { RULE_FILE, startProcessStack, type ProcessStack } from '@bulwark/harness';
 import { writeTimings, type ScenarioTiming } from './timings';
 import { ProvidersTraffic, READ_ROUTES, ROUTE, seedProviders, WRITE_ROUTES } from '@bulwark/harness';
+import { accelerateRuleFile, localAlertmanagerConfig, startAlertmanager, startAlertReceiver, TIME_SCALE } from '@bulwark/harness';
+import type { AlertDelivery, AlertReceiver, ThrowawayAlertmanager } from '@bulwark/harness';
+import { runbookUrl, type AlertName } from '@bulwark/alerts';
+import { shippedAlerting } from './alert-path';
+import { SHUTDOWN_ENV } from '@bulwark/runtime/catalog';
 
 jest.setTimeout(300_000);
 
@@ -40,6 +50,9 @@ const HANG_DETECT_TARGET_MS = AI.healthCheck.timeoutMs + 2_000;
 /** Per-direction proxy latency that makes one PostgreSQL round trip slower than the declared threshold. */
 const PG_SLOW_LATENCY_MS = Math.ceil(DB.slowThresholdMs / 2) + 40;
 
+/** SHUTDOWN_DRAIN_DELAY_MS of the service: generous against the test balancer's 50 ms probes on a busy machine. */
+const DRAIN_DELAY_MS = 2_000;
+
 /** Alerts about the current state (not rate windows): none may stay active once everything is healthy. */
 const STATE_ALERTS = new Set(['DependencyDown', 'CircuitBreakerOpen', 'SystemDegraded', 'SystemMinimal', 'TargetDown', 'MetricsAbsent']);
 
@@ -48,8 +61,18 @@ interface ExpectedAlert {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/** An alert that must reach a receiver (named after the severity it routes) while the fault lasts, and be resolved after. */
+interface ExpectedNotification {
+  readonly alertname: AlertName;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly receiver: 'critical' | 'warning';
+}
+
 let stack: ProcessStack;
 let prom: ThrowawayPrometheus;
+let alertmanager: ThrowawayAlertmanager;
+let receiver: AlertReceiver;
+let alertingDir: string;
 let url: string;
 let traffic: ProvidersTraffic;
 let load: LoadGenerator;
@@ -68,6 +91,38 @@ function active(alerts: readonly PrometheusAlert[], expected: ExpectedAlert): bo
 
 const describeAlert = (a: ExpectedAlert) =>
   `${a.alertname}${a.labels ? `{${Object.entries(a.labels).map(([k, v]) => `${k}="${v}"`).join(',')}}` : ''}`;
+
+/** Waits until Alertmanager holds `alertname` inhibited by a firing `by` of the same instance. */
+async function waitForInhibition(alertname: AlertName, by: AlertName): Promise<void> {
+  const held = await waitFor(
+    async () => (await alertmanager.alerts({ alertname })).find((a) => a.status.state === 'suppressed' && a.status.inhibitedBy.length > 0),
+    60_000,
+    `${alertname} inhibited in Alertmanager`,
+    250,
+  );
+  const all = await alertmanager.alerts();
+  const sources = held.status.inhibitedBy.map((fp) => all.find((a) => a.fingerprint === fp)?.labels);
+  expect(sources).toContainEqual(expect.objectContaining({ alertname: by, severity: 'critical', instance: held.labels.instance }));
+}
+
+const matches = (d: AlertDelivery, expected: ExpectedAlert) =>
+  d.labels.alertname === expected.alertname && Object.entries(expected.labels ?? {}).every(([k, v]) => d.labels[k] === v);
+
+/** The first firing notification of `expected` received since `since`, checked for what a responder needs. */
+async function waitForNotification(expected: ExpectedNotification, since: number): Promise<AlertDelivery> {
+  const delivery = await receiver.waitForDelivery((d) => d.status === 'firing' && matches(d, expected), since, 60_000, `${describeAlert(expected)} notified`);
+  expect({ receiver: delivery.receiver, severity: delivery.labels.severity, service: delivery.labels.service }).toEqual({
+    receiver: expected.receiver,
+    severity: expected.receiver,
+    service: providersService.name,
+  });
+  expect(delivery.annotations.runbook_url).toBe(runbookUrl(expected.alertname));
+  for (const key of ['summary', 'description'] as const) {
+    expect(delivery.annotations[key]).toMatch(/\w/);
+    expect(delivery.annotations[key]).not.toContain('{{'); // templates expanded by Prometheus
+  }
+  return delivery;
+}
 
 /** When the alert was first seen pending (or firing) in Prometheus. */
 async function waitForAlert(expected: ExpectedAlert, timeoutMs = 20_000): Promise<number> {
@@ -124,6 +179,10 @@ interface Scenario {
   readonly level: LevelName;
   readonly detectTargetMs: number;
   readonly alerts: readonly ExpectedAlert[];
+  /** Notifications that must arrive through Alertmanager while the fault lasts, then resolve after recovery. */
+  readonly notifies?: readonly ExpectedNotification[];
+  /** Alerts that fire in Prometheus during the fault but that Alertmanager must hold back, inhibited by `by`. */
+  readonly inhibits?: readonly { readonly alertname: AlertName; readonly by: AlertName }[];
   inject(): Promise<void> | void;
   /** Checks while the fault is on; gets the time the fault was injected and the time the level was seen. */
   during?(faultAt: number, levelAt: number): Promise<void>;
@@ -141,6 +200,7 @@ async function runScenario(s: Scenario): Promise<ScenarioTiming> {
     level: s.level,
     detectTargetMs: s.detectTargetMs,
     alerts: s.alerts.map(describeAlert).join(', '),
+    notifications: (s.notifies ?? []).map((n) => `${describeAlert(n)} → ${n.receiver}`).join(', '),
     recoveryTargetMs: RECOVERY_TARGET_MS,
     note: s.note,
   };
@@ -158,11 +218,24 @@ async function runScenario(s: Scenario): Promise<ScenarioTiming> {
     const alertTimes = await alertsSeen;
     if (alertTimes.length) timing.detectAlertMs = Math.min(...alertTimes) - faultAt;
     await s.during?.(faultAt, levelAt);
+    const notified = await Promise.all((s.notifies ?? []).map((n) => waitForNotification(n, faultAt)));
+    if (notified.length) timing.notifiedMs = Math.max(...notified.map((d) => d.receivedAt)) - faultAt;
+    for (const i of s.inhibits ?? []) await waitForInhibition(i.alertname, i.by);
     await s.restore();
     restored = true;
     const backAt = Date.now();
     const okAt = await watcher.waitFor('OPTIMAL', backAt, RECOVERY_TARGET_MS + 15_000);
     timing.recoveryMs = okAt - backAt;
+    const resolved = await Promise.all(
+      (s.notifies ?? []).map((n) =>
+        receiver.waitForDelivery((d) => d.status === 'resolved' && d.receiver === n.receiver && matches(d, n), backAt, 60_000, `${describeAlert(n)} resolved`),
+      ),
+    );
+    if (resolved.length) timing.resolvedMs = Math.max(...resolved.map((d) => d.receivedAt)) - backAt;
+    // Held for the whole fault, through every group_wait and group_interval: never notified.
+    for (const i of s.inhibits ?? []) {
+      expect(receiver.deliveries().filter((d) => d.receivedAt >= faultAt && d.receivedAt < backAt && d.labels.alertname === i.alertname && d.status === 'firing')).toEqual([]);
+    }
     await waitFor(async () => (await activeStateAlerts()).length === 0, 10_000, 'state alerts to clear after recovery', 250).catch(
       async (e: unknown) => {
         throw new Error(`${String(e)}; still active: ${(await activeStateAlerts()).join(', ')}`);
@@ -182,7 +255,23 @@ async function runScenario(s: Scenario): Promise<ScenarioTiming> {
 }
 
 beforeAll(async () => {
-  stack = await startProcessStack({ prometheus: true });
+  const shipped = shippedAlerting(providersService);
+  // What the AWS construct ships is what this repository commits.
+  expect(shipped.ruleFile).toBe(readFileSync(RULE_FILE, 'utf8'));
+  alertingDir = mkdtempSync(join(tmpdir(), 'bulwark-e2e-alerting-'));
+  const ruleFile = join(alertingDir, 'providers.rules.yml');
+  writeFileSync(ruleFile, accelerateRuleFile(shipped.ruleFile));
+  receiver = await startAlertReceiver();
+  alertmanager = await startAlertmanager({ config: localAlertmanagerConfig(shipped.alertManagerDefinition, { receiverUrl: receiver.url }) });
+  stack = await startProcessStack({
+    prometheus: true,
+    ruleFiles: [ruleFile],
+    alertmanagerUrl: alertmanager.url,
+    // As behind a load balancer: keep serving while the balancer (scenario 6 probes readiness every
+    // 50 ms) stops routing here, then close idle keep-alive connections. Closing them at once races
+    // a client writing its next request on one, which no server can answer: it is reset.
+    env: { [SHUTDOWN_ENV.drainDelayMs]: String(DRAIN_DELAY_MS) },
+  });
   prom = stack.prometheus!;
   url = stack.service.url;
   const ids = await seedProviders(url, 20);
@@ -200,9 +289,13 @@ afterAll(async () => {
   await load?.stop();
   await watcher?.stop();
   await stack?.destroy();
+  await alertmanager?.stop();
+  await receiver?.close();
+  if (alertingDir) rmSync(alertingDir, { recursive: true, force: true });
   if (timings.length) {
     const lines = [
       `Load: 20 requests/s (at most 8 in flight) over keep-alive; ${load?.results.length ?? 0} requests in all.`,
+      `Alerting: the rule file and alert manager definition of the AWS MonitoringWorkspace, every wait divided by ${TIME_SCALE} (for: 1m → 1s; group_wait 30s → 500ms, group_interval 5m → 5s); notifications through a real Alertmanager to a local webhook receiver standing in for SNS. ${receiver?.notifications.length ?? 0} notifications in all.`,
       `Declared: health checks every ${DB.healthCheck.intervalMs / 1000} s, ${DB.healthCheck.healthyThreshold} healthy checks to recover; PostgreSQL slow above ${DB.slowThresholdMs} ms (proxy latency ${PG_SLOW_LATENCY_MS} ms each way).`,
       ...notes,
     ];
@@ -244,6 +337,7 @@ describe('providers service on real processes, under load', () => {
       // Whichever sees the failure first marks Redis down: the breaker (5 failed calls) or the periodic check. Once it is down
       // the cache is bypassed, so the breaker may never reach its threshold: CircuitBreakerOpen is not guaranteed here.
       alerts: [{ alertname: 'DependencyDown', labels: { dependency: 'cache' } }],
+      notifies: [{ alertname: 'DependencyDown', labels: { dependency: 'cache' }, receiver: 'warning' }],
       inject: () => stack.redis.kill(),
       async during(faultAt) {
         const res = await fetch(`${url}/providers/${traffic.someId()}`);
@@ -371,6 +465,7 @@ describe('providers service on real processes, under load', () => {
       level: 'MINIMAL',
       detectTargetMs: SLOW_DETECT_TARGET_MS,
       alerts: [{ alertname: 'SystemMinimal' }],
+      notifies: [{ alertname: 'SystemMinimal', receiver: 'critical' }],
       note: 'found from the latency of real queries, before the next periodic check',
       inject: () => stack.pgProxy.setLatency(PG_SLOW_LATENCY_MS),
       async during(_faultAt, levelAt) {
@@ -401,6 +496,13 @@ describe('providers service on real processes, under load', () => {
       level: 'EMERGENCY',
       detectTargetMs: BREAKER_DETECT_TARGET_MS,
       alerts: [{ alertname: 'DependencyDown', labels: { dependency: 'db' } }, { alertname: 'SystemMinimal' }],
+      notifies: [
+        { alertname: 'DependencyDown', labels: { dependency: 'db' }, receiver: 'critical' },
+        { alertname: 'SystemMinimal', receiver: 'critical' },
+      ],
+      // The level is above DEGRADED too, so SystemDegraded fires in Prometheus; the configuration's
+      // inhibition holds it in Alertmanager while SystemMinimal fires for the same instance.
+      inhibits: [{ alertname: 'SystemDegraded', by: 'SystemMinimal' }],
       async inject() {
         await stack.pg.kill();
         // Queries meet the dead database at once (and open its breaker), even when the next health
@@ -434,6 +536,12 @@ describe('providers service on real processes, under load', () => {
         { alertname: 'DependencyDown', labels: { dependency: 'db' } },
         { alertname: 'DependencyDown', labels: { dependency: 'cache' } },
         { alertname: 'DependencyDown', labels: { dependency: 'ai' } },
+      ],
+      // A critical dependency's outage does not hide the others' warnings: each reaches its receiver.
+      notifies: [
+        { alertname: 'DependencyDown', labels: { dependency: 'db' }, receiver: 'critical' },
+        { alertname: 'DependencyDown', labels: { dependency: 'cache' }, receiver: 'warning' },
+        { alertname: 'DependencyDown', labels: { dependency: 'ai' }, receiver: 'warning' },
       ],
       async inject() {
         stack.ai.setMode('error500');

@@ -11,9 +11,14 @@ export interface ScenarioTiming {
   /** The generated alert(s) expected pending, and fault → first of them pending in Prometheus. */
   readonly alerts: string;
   detectAlertMs?: number;
+  /** The notifications expected through Alertmanager, and fault → the last of them received. */
+  readonly notifications?: string;
+  notifiedMs?: number;
   /** Dependency back → OPTIMAL seen from outside. */
   recoveryMs?: number;
   readonly recoveryTargetMs?: number;
+  /** Dependency back → the last expected notification received as resolved. */
+  resolvedMs?: number;
   note?: string;
 }
 
@@ -23,14 +28,14 @@ const judged = (ms: number | undefined, target: number | undefined) => (ms === u
 
 export function timingsTable(rows: readonly ScenarioTiming[]): string {
   const lines = [
-    '| scenario | level | fault → level | target | fault → alert pending | alert(s) | back → OPTIMAL | target | note |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| scenario | level | fault → level | target | fault → alert pending | alert(s) | fault → notified | notification(s) → receiver | back → OPTIMAL | target | back → resolved notified | note |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.scenario} | ${r.level} | ${judged(r.detectLevelMs, r.detectTargetMs)} | ≤ ${s(r.detectTargetMs)} | ${s(r.detectAlertMs)} | ${r.alerts || '—'} | ${judged(r.recoveryMs, r.recoveryTargetMs)} | ${
-        r.recoveryTargetMs === undefined ? '—' : `≤ ${s(r.recoveryTargetMs)}`
-      } | ${r.note ?? ''} |`,
+      `| ${r.scenario} | ${r.level} | ${judged(r.detectLevelMs, r.detectTargetMs)} | ≤ ${s(r.detectTargetMs)} | ${s(r.detectAlertMs)} | ${r.alerts || '—'} | ${s(r.notifiedMs)} | ${
+        r.notifications || '—'
+      } | ${judged(r.recoveryMs, r.recoveryTargetMs)} | ${r.recoveryTargetMs === undefined ? '—' : `≤ ${s(r.recoveryTargetMs)}`} | ${s(r.resolvedMs)} | ${r.note ?? ''} |`,
     );
   }
   return lines.join('\n');

@@ -3,10 +3,9 @@
  * label to one SNS topic per severity.
  */
 import { Document } from 'yaml';
+import { GROUP_BY, GROUP_INTERVAL, GROUP_WAIT, INHIBIT_RULES, REPEAT_INTERVAL, SEVERITIES, SEVERITY_LABEL, type Severity } from '@bulwark/alerts';
 
-/** The severities the generated rules use, in routing order. */
-export const SEVERITIES = ['critical', 'warning'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity };
 
 export interface AlertManagerOptions {
   /** Topic ARN per severity. */
@@ -15,39 +14,31 @@ export interface AlertManagerOptions {
   readonly region: string;
 }
 
-/** How often a still-firing alert is sent again, per severity. */
-const REPEAT_INTERVAL: Record<Severity, string> = { critical: '1h', warning: '4h' };
-
 /** The Alertmanager configuration itself (what goes under `alertmanager_config:`). */
 export function alertManagerConfig(o: AlertManagerOptions): Record<string, unknown> {
   return {
     route: {
       // Anything without a known severity still reaches a human: the warning topic.
       receiver: 'warning',
-      group_by: ['alertname', 'service', 'severity'],
-      group_wait: '30s',
-      group_interval: '5m',
+      group_by: [...GROUP_BY],
+      group_wait: GROUP_WAIT,
+      group_interval: GROUP_INTERVAL,
       repeat_interval: REPEAT_INTERVAL.warning,
       routes: SEVERITIES.map((severity) => ({
         receiver: severity,
-        matchers: [`severity="${severity}"`],
+        matchers: [`${SEVERITY_LABEL}="${severity}"`],
         repeat_interval: REPEAT_INTERVAL[severity],
       })),
     },
-    // A critical alert silences the warning of the same name for the same service.
-    inhibit_rules: [
-      {
-        source_matchers: ['severity="critical"'],
-        target_matchers: ['severity="warning"'],
-        equal: ['alertname', 'service'],
-      },
-    ],
+    inhibit_rules: INHIBIT_RULES.map((r) => ({ source_matchers: [...r.source_matchers], target_matchers: [...r.target_matchers], equal: [...r.equal] })),
     receivers: SEVERITIES.map((severity) => ({
       name: severity,
       sns_configs: [
         {
           topic_arn: o.topicArns[severity],
           sigv4: { region: o.region },
+          // Stated rather than left to the default: the topics hear when an alert resolves.
+          send_resolved: true,
           attributes: { severity },
         },
       ],

@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { parse } from 'yaml';
-import { renderRuleFile } from '../../../alerts/src/render';
+import { INHIBIT_RULES, renderRuleFile } from '@bulwark/alerts';
 import { providersService } from '../../../lib/services';
 import { APS_SERVICE_PRINCIPAL, MonitoringWorkspace } from '@bulwark/constructs/aws';
 import { joinToText, only } from './support';
@@ -53,7 +53,17 @@ describe('MonitoringWorkspace: alert manager', () => {
     expect(receivers.critical.topic_arn).toBe(`<Ref:${stack.getLogicalId(monitoring.criticalTopic.node.defaultChild as any)}>`);
     expect(receivers.warning.topic_arn).toBe(`<Ref:${stack.getLogicalId(monitoring.warningTopic.node.defaultChild as any)}>`);
     for (const r of Object.values(receivers) as any[]) expect(r.sigv4).toEqual({ region: '<Ref:AWS::Region>' });
+    for (const r of Object.values(receivers) as any[]) expect(r.send_resolved).toBe(true);
     expect(topicIds).toHaveLength(2);
+  });
+
+  it('inhibits as @bulwark/alerts says: a critical silences the same warning of the same dependency; SystemMinimal silences SystemDegraded', () => {
+    expect(config.inhibit_rules).toEqual(INHIBIT_RULES);
+    expect(config.inhibit_rules).toEqual([
+      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'service', 'dependency'] },
+      { source_matchers: ['alertname="SystemMinimal"'], target_matchers: ['alertname="SystemDegraded"'], equal: ['service', 'instance'] },
+    ]);
+    expect(config.route.group_by).toEqual(['alertname', 'service', 'severity']);
   });
 });
 

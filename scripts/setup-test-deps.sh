@@ -42,7 +42,13 @@ fi
 echo "Installing test dependencies: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# podman as measured to work here: with its recommended packages (buildah, fuse-overlayfs, catatonit, …).
+plain=() containers=()
+for p in "${missing[@]}"; do
+  case "$p" in podman | runc | debootstrap) containers+=("$p") ;; *) plain+=("$p") ;; esac
+done
+if [ ${#plain[@]} -gt 0 ]; then apt-get install -y -qq --no-install-recommends "${plain[@]}" >/dev/null; fi
+if [ ${#containers[@]} -gt 0 ]; then apt-get install -y -qq "${containers[@]}" >/dev/null; fi
 # The packages start system-wide services on install; the tests run their own on ephemeral ports.
 for svc in redis-server prometheus prometheus-node-exporter prometheus-alertmanager postgresql; do
   (command -v systemctl >/dev/null 2>&1 && systemctl stop "$svc") >/dev/null 2>&1 || true

@@ -191,7 +191,8 @@ function scenarios(service: ServiceDeclaration, rules: readonly AlertingRule[]):
   const f = new Fixture(service);
   const job = f.job;
   const target = f.target();
-  const allAlerts = Object.values(ALERT).filter((a) => rules.some((r) => r.alert === a));
+  // Every alert but the always-firing Heartbeat.
+  const allAlerts = Object.values(ALERT).filter((a) => a !== ALERT.heartbeat && rules.some((r) => r.alert === a));
   const thresholdS = service.objectives.latency.thresholdMs / 1000;
   const slowUpper = firstBucketAbove(service, thresholdS);
   const out: Scenario[] = [];
@@ -413,6 +414,15 @@ function scenarios(service: ServiceDeclaration, rules: readonly AlertingRule[]):
     series: f.with(f.healthy(), { [lag]: constant(thresholdS / 2) }),
     checks: silent([ALERT.highEventLoopLag], 10, STEPS),
   });
+
+  if (rules.some((r) => r.alert === ALERT.heartbeat)) {
+    const beat = [{ labels: {}, value: 1 }];
+    out.push({
+      name: 'healthy or not, the Heartbeat fires from the first evaluation on and never stops',
+      series: f.with(f.healthy(), { [up]: constant(0) }),
+      checks: [0, 10, STEPS].map((at) => ({ at, alert: ALERT.heartbeat, expect: beat })),
+    });
+  }
   return out;
 }
 

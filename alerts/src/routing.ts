@@ -11,7 +11,7 @@ import type { Severity } from './types';
 export const SEVERITY_LABEL = 'severity';
 
 /** The severities the generated rules use, in routing order (one receiver each). */
-export const SEVERITIES = ['critical', 'warning'] as const satisfies readonly Severity[];
+export const SEVERITIES = ['critical', 'warning', 'heartbeat'] as const satisfies readonly Severity[];
 
 /** Alerts notified together: one notification per alert name, service and severity. */
 export const GROUP_BY = ['alertname', LABEL.service, SEVERITY_LABEL] as const;
@@ -20,8 +20,24 @@ export const GROUP_BY = ['alertname', LABEL.service, SEVERITY_LABEL] as const;
 export const GROUP_WAIT = '30s';
 export const GROUP_INTERVAL = '5m';
 
-/** How often a still-firing alert is sent again, per severity. */
-export const REPEAT_INTERVAL: Readonly<Record<Severity, string>> = { critical: '1h', warning: '4h' };
+/** A route's own timing, where it differs from the top route's (`GROUP_WAIT`, `GROUP_INTERVAL`). */
+export interface RouteTiming {
+  readonly group_wait?: string;
+  readonly group_interval?: string;
+  /** How often a still-firing alert is sent again. */
+  readonly repeat_interval: string;
+}
+
+export const ROUTE_TIMING: Readonly<Record<Severity, RouteTiming>> = {
+  critical: { repeat_interval: '1h' },
+  warning: { repeat_interval: '4h' },
+  // The heartbeat is sent at once and then every minute, so its watcher can tell silence from a
+  // slow notification within minutes (HEARTBEAT_SILENCE).
+  heartbeat: { group_wait: '0s', group_interval: '1m', repeat_interval: '1m' },
+};
+
+/** How long the heartbeat receiver may hear nothing before its watcher pages: ten missed beats. */
+export const HEARTBEAT_SILENCE_MINUTES = 10;
 
 /** An Alertmanager inhibition: while a `source` alert fires, matching `target` alerts with the same `equal` labels are not notified. */
 export interface InhibitRule {

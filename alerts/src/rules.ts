@@ -41,6 +41,7 @@ export const ALERT = {
   highEventLoopLag: 'HighEventLoopLag',
   errorBudgetBurn: 'ErrorBudgetBurn',
   latencyBudgetBurn: 'LatencyBudgetBurn',
+  heartbeat: 'Heartbeat',
 } as const;
 
 export type AlertName = (typeof ALERT)[keyof typeof ALERT];
@@ -76,6 +77,13 @@ export const CRITICAL_VALIDATION_LEVEL = 'critical';
 export interface BuildOptions {
   /** Base of every `runbook_url` annotation. @default RUNBOOK_BASE_URL (`runbooks/`, next to the rule file) */
   readonly runbookBaseUrl?: string;
+  /**
+   * Include the always-firing `Heartbeat` alert (severity `heartbeat`): the dead man's switch of
+   * the rules → Alertmanager → receiver chain. Leave it out where the platform has its own, such
+   * as kube-prometheus-stack's `Watchdog`.
+   * @default true
+   */
+  readonly heartbeat?: boolean;
 }
 
 /** What a dependency's outage does to the service, as an on-call engineer reads it. */
@@ -97,6 +105,7 @@ export function buildRuleGroups(service: ServiceDeclaration, options: BuildOptio
       { name: `${service.name}-http`, rules: httpAlerts(ctx) },
       { name: `${service.name}-resilience`, rules: resilienceAlerts(ctx) },
       { name: `${service.name}-process`, rules: processAlerts(ctx) },
+      ...(options.heartbeat ?? true ? [{ name: `${service.name}-heartbeat`, rules: [heartbeatAlert(ctx)] }] : []),
     ] satisfies RuleGroup[],
   };
 }
@@ -347,6 +356,24 @@ function processAlerts(ctx: RuleContext): AlertingRule[] {
         `above the ${service.objectives.latency.thresholdMs}ms latency objective: every request waits at least that long.`,
     }),
   ];
+}
+
+/**
+ * Always firing, by design (kube-prometheus' `Watchdog` convention): its notifications prove that
+ * rules are evaluated and alerts delivered. Its own severity routes it to a heartbeat receiver,
+ * never to a person, and it inhibits nothing; whoever watches that receiver alarms when it goes quiet.
+ */
+function heartbeatAlert(ctx: RuleContext): AlertingRule {
+  const { service } = ctx;
+  return ctx.alert({
+    alert: ALERT.heartbeat,
+    expr: 'vector(1)',
+    severity: 'heartbeat',
+    summary: `Heartbeat of the alerting pipeline of ${service.name} (always firing)`,
+    description:
+      `Always firing, by design: while its notifications arrive, the rules of ${service.name} are evaluated and their alerts ` +
+      `reach the alert manager and its receivers. If they stop, nothing else can alert: the watcher of the heartbeat receiver pages.`,
+  });
 }
 
 /** Every recorded series name the rules define, with the labels it keeps (for the PromQL checker). */

@@ -4,7 +4,11 @@
  * groups namespace all accept.
  */
 
-export type Severity = 'critical' | 'warning';
+/**
+ * Where an alert is routed: `critical` pages, `warning` makes a ticket, `heartbeat` is the
+ * always-firing dead man's switch of the alerting pipeline (never a person).
+ */
+export type Severity = 'critical' | 'warning' | 'heartbeat';
 
 export interface AlertingRule {
   readonly alert: string;

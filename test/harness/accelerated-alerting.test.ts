@@ -14,7 +14,11 @@ import { renderAlertManagerDefinition } from '@bulwark/constructs/aws';
 type Json = Record<string, unknown>;
 
 const definition = renderAlertManagerDefinition({
-  topicArns: { critical: 'arn:aws:sns:eu-west-1:111111111111:critical', warning: 'arn:aws:sns:eu-west-1:111111111111:warning' },
+  topicArns: {
+    critical: 'arn:aws:sns:eu-west-1:111111111111:critical',
+    warning: 'arn:aws:sns:eu-west-1:111111111111:warning',
+    heartbeat: 'arn:aws:sns:eu-west-1:111111111111:heartbeat',
+  },
   region: 'eu-west-1',
 });
 const shipped = parse((parse(definition) as { alertmanager_config: string }).alertmanager_config) as Json;
@@ -76,9 +80,10 @@ describe('localAlertmanagerConfig', () => {
   it('divides group_wait, group_interval and repeat_interval by the time scale, on every route', () => {
     const route = local.route as Json & { routes: Json[] };
     expect([route.group_wait, route.group_interval, route.repeat_interval]).toEqual(['500ms', '5s', '4m']);
-    expect(route.routes.map((r) => [r.receiver, r.repeat_interval])).toEqual([
-      ['critical', '1m'],
-      ['warning', '4m'],
+    expect(route.routes.map((r) => [r.receiver, r.group_wait, r.group_interval, r.repeat_interval])).toEqual([
+      ['critical', undefined, undefined, '1m'],
+      ['warning', undefined, undefined, '4m'],
+      ['heartbeat', '1ms', '1s', '1s'],
     ]);
   });
 
@@ -86,6 +91,7 @@ describe('localAlertmanagerConfig', () => {
     expect((local.receivers as Json[]).map((r) => [r.name, r.webhook_configs, r.sns_configs])).toEqual([
       ['critical', [{ url: 'http://127.0.0.1:9999/critical', send_resolved: true }], undefined],
       ['warning', [{ url: 'http://127.0.0.1:9999/warning', send_resolved: true }], undefined],
+      ['heartbeat', [{ url: 'http://127.0.0.1:9999/heartbeat', send_resolved: true }], undefined],
     ]);
   });
 
@@ -103,7 +109,7 @@ describe('localAlertmanagerConfig', () => {
       writeFileSync(file, JSON.stringify(local));
       const out = execFileSync(amtool, ['check-config', file], { encoding: 'utf8' });
       expect(out).toMatch(/SUCCESS/);
-      expect(out).toMatch(/2 receivers/);
+      expect(out).toMatch(/3 receivers/);
       expect(out).toMatch(/2 inhibit rules/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

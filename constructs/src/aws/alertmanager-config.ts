@@ -3,7 +3,7 @@
  * label to one SNS topic per severity.
  */
 import { Document } from 'yaml';
-import { GROUP_BY, GROUP_INTERVAL, GROUP_WAIT, INHIBIT_RULES, REPEAT_INTERVAL, SEVERITIES, SEVERITY_LABEL, type Severity } from '@bulwark/alerts';
+import { GROUP_BY, GROUP_INTERVAL, GROUP_WAIT, INHIBIT_RULES, ROUTE_TIMING, SEVERITIES, SEVERITY_LABEL, type Severity } from '@bulwark/alerts';
 
 export { SEVERITIES, type Severity };
 
@@ -23,11 +23,11 @@ export function alertManagerConfig(o: AlertManagerOptions): Record<string, unkno
       group_by: [...GROUP_BY],
       group_wait: GROUP_WAIT,
       group_interval: GROUP_INTERVAL,
-      repeat_interval: REPEAT_INTERVAL.warning,
+      repeat_interval: ROUTE_TIMING.warning.repeat_interval,
       routes: SEVERITIES.map((severity) => ({
         receiver: severity,
         matchers: [`${SEVERITY_LABEL}="${severity}"`],
-        repeat_interval: REPEAT_INTERVAL[severity],
+        ...ROUTE_TIMING[severity],
       })),
     },
     inhibit_rules: INHIBIT_RULES.map((r) => ({ source_matchers: [...r.source_matchers], target_matchers: [...r.target_matchers], equal: [...r.equal] })),

@@ -1,17 +1,23 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as aps from 'aws-cdk-lib/aws-aps';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
-import { renderRuleFile } from '@bulwark/alerts';
+import { ALERT, HEARTBEAT_SILENCE_MINUTES, RUNBOOK_BASE_URL, renderRuleFile, runbookUrl } from '@bulwark/alerts';
 import { renderAlertManagerDefinition, type Severity } from './alertmanager-config';
 import { invalidProp } from './errors';
 import { REMOTE_WRITE_PATH, grantQuery, grantRemoteWrite, type IPrometheusWorkspace } from './prometheus-workspace';
 
 /** The service principal Amazon Managed Prometheus's alert manager publishes to SNS as. */
 export const APS_SERVICE_PRINCIPAL = 'aps.amazonaws.com';
+/** The service principal CloudWatch alarms publish to SNS as. */
+export const CLOUDWATCH_SERVICE_PRINCIPAL = 'cloudwatch.amazonaws.com';
+/** SNS sends its topic metrics to CloudWatch every five minutes. */
+const SNS_METRIC_PERIOD = Duration.minutes(5);
 
 export interface MonitoringWorkspaceProps {
   /**
@@ -30,12 +36,27 @@ export interface MonitoringWorkspaceProps {
    * @default - a new key with rotation enabled
    */
   readonly topicKey?: kms.IKey;
+  /**
+   * How long the heartbeat topic may receive nothing before `heartbeatAlarm` pages the critical
+   * topic (the always-firing `Heartbeat` alert is published every minute). A whole number of
+   * 5 minutes: SNS reports its metrics per 5 minutes.
+   * @default Duration.minutes(10)
+   */
+  readonly heartbeatSilence?: Duration;
+  /**
+   * Base of the runbook link in the heartbeat alarm's description.
+   * @default RUNBOOK_BASE_URL (`runbooks/`)
+   */
+  readonly runbookBaseUrl?: string;
 }
 
 /**
  * An Amazon Managed Prometheus workspace with the generated alert rules of each service and an
  * alert manager that routes alerts by severity to KMS-encrypted SNS topics (subscribe people or
- * pagers to `criticalTopic` / `warningTopic`).
+ * pagers to `criticalTopic` / `warningTopic`). The always-firing `Heartbeat` alert goes to
+ * `heartbeatTopic`, and a CloudWatch alarm on that topic (`heartbeatAlarm`, missing data breaching)
+ * pages the critical topic when heartbeats stop: the dead man's switch of the whole chain
+ * (rules evaluated → alert manager → SNS), which does not depend on that chain.
  */
 export class MonitoringWorkspace extends Construct implements IPrometheusWorkspace {
   readonly workspace: aps.CfnWorkspace;
@@ -46,6 +67,10 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
   readonly topicKey: kms.IKey;
   readonly criticalTopic: sns.Topic;
   readonly warningTopic: sns.Topic;
+  /** Where the alert manager publishes the always-firing `Heartbeat` alert: for machines, not people. */
+  readonly heartbeatTopic: sns.Topic;
+  /** Pages the critical topic when the heartbeat topic has received nothing for `heartbeatSilence`. */
+  readonly heartbeatAlarm: cloudwatch.Alarm;
   private readonly namespaces = new Map<string, aps.CfnRuleGroupsNamespace>();
 
   constructor(scope: Construct, id: string, props: MonitoringWorkspaceProps = {}) {
@@ -53,6 +78,11 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
     const names = (props.services ?? []).map((s) => s.name);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate) invalidProp(this, 'services', `lists "${duplicate}" twice; each service gets one rule groups namespace`);
+    const silence = props.heartbeatSilence ?? Duration.minutes(HEARTBEAT_SILENCE_MINUTES);
+    const silenceMinutes = silence.toMinutes({ integral: false });
+    if (!Number.isInteger(silenceMinutes / 5) || silenceMinutes < 5) {
+      invalidProp(this, 'heartbeatSilence', `is ${silenceMinutes} minutes; use a whole number of 5 minutes (at least 5): SNS reports its metrics per 5 minutes`);
+    }
 
     const key =
       props.topicKey ??
@@ -68,6 +98,16 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
+    // Without this, CloudWatch alarm notifications to an encrypted topic fail silently.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE_PRINCIPAL)],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
 
     const topic = (severity: Severity) =>
       new sns.Topic(this, `${severity[0].toUpperCase()}${severity.slice(1)}Alerts`, {
@@ -77,12 +117,13 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
       });
     this.criticalTopic = topic('critical');
     this.warningTopic = topic('warning');
+    this.heartbeatTopic = topic('heartbeat');
 
     const region = Stack.of(this).region;
     this.workspace = new aps.CfnWorkspace(this, 'Workspace', {
       alias: props.alias ?? this.node.path.replace(/\//g, '-'),
       alertManagerDefinition: renderAlertManagerDefinition({
-        topicArns: { critical: this.criticalTopic.topicArn, warning: this.warningTopic.topicArn },
+        topicArns: { critical: this.criticalTopic.topicArn, warning: this.warningTopic.topicArn, heartbeat: this.heartbeatTopic.topicArn },
         region,
       }),
     });
@@ -91,7 +132,7 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
     this.prometheusEndpoint = this.workspace.attrPrometheusEndpoint;
     this.remoteWriteUrl = `${this.prometheusEndpoint}${REMOTE_WRITE_PATH}`;
 
-    for (const t of [this.criticalTopic, this.warningTopic]) {
+    for (const t of [this.criticalTopic, this.warningTopic, this.heartbeatTopic]) {
       t.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'AllowThisPrometheusWorkspaceToPublish',
@@ -105,12 +146,30 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
         }),
       );
     }
+
+    this.heartbeatAlarm = new cloudwatch.Alarm(this, 'HeartbeatMissing', {
+      alarmDescription:
+        `No Heartbeat alert reached ${this.node.path}'s heartbeat topic for ${silenceMinutes} minutes: rules are not evaluated, ` +
+        `the alert manager is not sending or SNS is not accepting, so no other alert can reach anyone. ` +
+        `Runbook: ${runbookUrl(ALERT.heartbeat, props.runbookBaseUrl ?? RUNBOOK_BASE_URL)}`,
+      metric: this.heartbeatTopic.metricNumberOfMessagesPublished({ period: SNS_METRIC_PERIOD, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: silenceMinutes / 5,
+      datapointsToAlarm: silenceMinutes / 5,
+      // No data is exactly what a dead pipeline looks like.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    const page = new cloudwatchActions.SnsAction(this.criticalTopic);
+    this.heartbeatAlarm.addAlarmAction(page);
+    this.heartbeatAlarm.addOkAction(page);
+
     for (const service of props.services ?? []) this.addService(service);
   }
 
   /** The topic alerts of this severity go to. */
   topicFor(severity: Severity): sns.ITopic {
-    return severity === 'critical' ? this.criticalTopic : this.warningTopic;
+    return { critical: this.criticalTopic, warning: this.warningTopic, heartbeat: this.heartbeatTopic }[severity];
   }
 
   /** Adds the service's generated rule file as a rule groups namespace named after the service. */

@@ -42,7 +42,10 @@ export function serviceMonitor(scope: Construct, settings: ChartSettings): ApiOb
 
 /** The `groups` of the generated rule file, parsed from the very text `alerts/` writes. */
 export function generatedRuleGroups(settings: ChartSettings): RuleGroupObject[] {
-  const text = renderRuleFile(settings.service, settings.runbookBaseUrl !== undefined ? { runbookBaseUrl: settings.runbookBaseUrl } : {});
+  const text = renderRuleFile(settings.service, {
+    heartbeat: settings.heartbeat,
+    ...(settings.runbookBaseUrl !== undefined ? { runbookBaseUrl: settings.runbookBaseUrl } : {}),
+  });
   const doc = parse(text) as { groups: RuleGroupObject[] };
   return doc.groups;
 }

@@ -25,7 +25,11 @@ function chartSection(chart: ObservedServiceChart, manifestFile: string): string
       ? `  \`kubectl${ns} create secret generic ${s.secretName} --from-env-file=${name}.secrets.env\` (a \`KEY=value\` file kept out of the repository and shell history) or your secret store's operator.`
       : '  nothing to create.',
     `- **Scrape.** ServiceMonitor \`${name}\` (labels ${labelList(s.serviceMonitorLabels)}) scrapes \`/metrics\` every ${s.scrapeInterval}; \`job\` is taken from the Service's \`${JOB_LABEL}\` label, i.e. \`job="${name}"\`, what every generated rule and dashboard selects. If your Prometheus selects ServiceMonitors by another label (kube-prometheus-stack: \`release: <helm release name>\`), set \`serviceMonitorLabels\`.`,
-    `- **Alerts.** PrometheusRule \`${prometheusRuleName(s)}\` (labels ${labelList(s.ruleLabels)}) holds exactly the rule file generated for it (\`${name}.rules.yml\`); set \`ruleLabels\` to match your operator's \`ruleSelector\`.`,
+    `- **Alerts.** PrometheusRule \`${prometheusRuleName(s)}\` (labels ${labelList(s.ruleLabels)}) holds exactly the rule file generated for it (\`${name}.rules.yml\`)${
+      s.heartbeat
+        ? ', with the always-firing `Heartbeat` (severity `heartbeat`): route it to a dead man\'s switch receiver, as kube-prometheus-stack does its `Watchdog`'
+        : ' without the always-firing `Heartbeat`: kube-prometheus-stack\'s own `Watchdog` proves the same Prometheus → Alertmanager → receiver chain (`heartbeat: true` adds it)'
+    }; set \`ruleLabels\` to match your operator's \`ruleSelector\`.`,
     `- **Dashboards.** ${Object.keys(chart.dashboardConfigMaps).length} ConfigMaps labelled \`${s.dashboardLabel.name}: "${s.dashboardLabel.value}"\`${s.dashboardNamespace ? ` in namespace \`${s.dashboardNamespace}\`` : ''}, keys ${Object.keys(chart.dashboardConfigMaps).map((stem) => `\`${dashboardDataKey(s, stem)}\``).join(', ')}. Grafana's sidecar must watch that label and namespace (\`sidecar.dashboards.label\`/\`labelValue\`/\`searchNamespace\`).`,
     `- **Network.** The NetworkPolicy admits port ${s.containerPort} from Prometheus pods (namespace ${labelList(s.scraper.namespaceLabels)}, pods ${labelList(s.scraper.podLabels)}) and ${s.appClients === undefined ? 'from any source' : s.appClients.length ? `from ${s.appClients.length} declared client selector(s)` : 'from nobody else'}; egress is not restricted.`,
     '',

@@ -156,6 +156,16 @@ export interface ObservedServiceChartProps {
   readonly runbookBaseUrl?: string;
 
   /**
+   * Include the generated always-firing `Heartbeat` alert (severity `heartbeat`) in the
+   * PrometheusRule. Off by default: kube-prometheus-stack's own `Watchdog` already proves the
+   * cluster's Prometheus → Alertmanager → receiver chain, and its Alertmanager would route an
+   * unknown always-firing alert to a person. Turn it on where no Watchdog exists, and route
+   * `severity="heartbeat"` to a dead man's switch receiver.
+   * @default false
+   */
+  readonly heartbeat?: boolean;
+
+  /**
    * The label Grafana's dashboard sidecar selects dashboard ConfigMaps by.
    * @default { name: 'grafana_dashboard', value: '1' }
    */

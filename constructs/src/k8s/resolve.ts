@@ -71,6 +71,7 @@ export interface ChartSettings {
   readonly scrapeTimeout: string;
   readonly ruleLabels: Labels;
   readonly runbookBaseUrl?: string;
+  readonly heartbeat: boolean;
   readonly dashboardLabel: DashboardLabel;
   readonly dashboardNamespace?: string;
   readonly scraper: { readonly namespaceLabels: Labels; readonly podLabels: Labels };
@@ -243,6 +244,7 @@ export function resolveSettings(props: ObservedServiceChartProps): ChartSettings
     scrapeTimeout,
     ruleLabels,
     ...(props.runbookBaseUrl !== undefined ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+    heartbeat: props.heartbeat ?? false,
     dashboardLabel,
     ...((props.dashboardNamespace ?? props.namespace) !== undefined ? { dashboardNamespace: props.dashboardNamespace ?? props.namespace } : {}),
     scraper,

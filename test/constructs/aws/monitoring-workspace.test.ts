@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { parse } from 'yaml';
 import { INHIBIT_RULES, renderRuleFile } from '@bulwark/alerts';
 import { providersService } from '../../../lib/services';
-import { APS_SERVICE_PRINCIPAL, MonitoringWorkspace } from '@bulwark/constructs/aws';
+import { APS_SERVICE_PRINCIPAL, CLOUDWATCH_SERVICE_PRINCIPAL, MonitoringWorkspace } from '@bulwark/constructs/aws';
+import { requireBinary } from '@bulwark/harness';
 import { joinToText, only } from './support';
 
 // One stack shared by every assertion: the construct alone, as another stack would use it.
@@ -43,18 +46,57 @@ describe('MonitoringWorkspace: alert manager', () => {
     expect(typeof doc.alertmanager_config).toBe('string');
   });
 
-  it('routes critical and warning alerts to their own SNS topic, with sigv4.region', () => {
+  it('routes critical, warning and heartbeat alerts to their own SNS topic, with sigv4.region', () => {
     const routes = config.route.routes as { receiver: string; matchers: string[] }[];
     expect(routes.map((r) => [r.receiver, r.matchers])).toEqual([
       ['critical', ['severity="critical"']],
       ['warning', ['severity="warning"']],
+      ['heartbeat', ['severity="heartbeat"']],
     ]);
     const receivers = Object.fromEntries((config.receivers as any[]).map((r) => [r.name, r.sns_configs[0]]));
     expect(receivers.critical.topic_arn).toBe(`<Ref:${stack.getLogicalId(monitoring.criticalTopic.node.defaultChild as any)}>`);
     expect(receivers.warning.topic_arn).toBe(`<Ref:${stack.getLogicalId(monitoring.warningTopic.node.defaultChild as any)}>`);
+    expect(receivers.heartbeat.topic_arn).toBe(`<Ref:${stack.getLogicalId(monitoring.heartbeatTopic.node.defaultChild as any)}>`);
     for (const r of Object.values(receivers) as any[]) expect(r.sigv4).toEqual({ region: '<Ref:AWS::Region>' });
     for (const r of Object.values(receivers) as any[]) expect(r.send_resolved).toBe(true);
-    expect(topicIds).toHaveLength(2);
+    expect(topicIds).toHaveLength(3);
+  });
+
+  it('sends the heartbeat at once and then every minute; the on-call routes keep their own pace', () => {
+    const routes = Object.fromEntries((config.route.routes as any[]).map((r) => [r.receiver, r]));
+    expect(routes.heartbeat).toMatchObject({ group_wait: '0s', group_interval: '1m', repeat_interval: '1m' });
+    expect(routes.critical.repeat_interval).toBe('1h');
+    expect(routes.warning.repeat_interval).toBe('4h');
+  });
+
+  describe('with the real amtool', () => {
+    const amtool = requireBinary('amtool', 'prometheus-alertmanager');
+    let dir = '';
+    let file = '';
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'bulwark-amtool-'));
+      file = join(dir, 'alertmanager.yml');
+      // Deploy-time references become stand-in ARNs; everything else is the definition's own text.
+      writeFileSync(file, (doc.alertmanager_config as string).replace(/<Ref:([^>]+)>/g, (_, id: string) => (id === 'AWS::Region' ? 'eu-west-1' : `arn:aws:sns:eu-west-1:111111111111:${id}`)));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('check-config accepts the definition', () => {
+      const out = execFileSync(amtool, ['check-config', file], { encoding: 'utf8' });
+      expect(out).toMatch(/SUCCESS/);
+      expect(out).toMatch(/3 receivers/);
+      expect(out).toMatch(/2 inhibit rules/);
+    });
+
+    it.each([
+      ['alertname=Heartbeat severity=heartbeat service=providers', 'heartbeat'],
+      ['alertname=DependencyDown severity=critical service=providers dependency=db', 'critical'],
+      ['alertname=DependencyDown severity=warning service=providers dependency=cache', 'warning'],
+      ['alertname=Unknown service=providers', 'warning'],
+    ])('routes test: %s → %s', (labels, receiver) => {
+      const out = execFileSync(amtool, ['config', 'routes', 'test', `--config.file=${file}`, ...labels.split(' ')], { encoding: 'utf8' });
+      expect(out.trim()).toBe(receiver);
+    });
   });
 
   it('inhibits as @bulwark/alerts says: a critical silences the same warning of the same dependency; SystemMinimal silences SystemDegraded', () => {
@@ -70,7 +112,7 @@ describe('MonitoringWorkspace: alert manager', () => {
 describe('MonitoringWorkspace: SNS topics', () => {
   it('are encrypted with the KMS key, which has rotation on', () => {
     const keyId = stack.getLogicalId(monitoring.topicKey.node.defaultChild as any);
-    template.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } }, 2);
+    template.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } }, 3);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
@@ -80,9 +122,19 @@ describe('MonitoringWorkspace: SNS topics', () => {
     expect(stmt).toMatchObject({ Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'] });
   });
 
+  it('the key policy lets CloudWatch alarms make and use data keys (else their notifications fail silently)', () => {
+    const key = only(template, 'AWS::KMS::Key').props as any;
+    const stmt = key.KeyPolicy.Statement.find((s: any) => s.Principal?.Service === CLOUDWATCH_SERVICE_PRINCIPAL);
+    expect(stmt).toMatchObject({
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+  });
+
   it('the topic policies let this workspace (and only it) publish, over TLS only', () => {
     const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as any[];
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const p of policies) {
       const statements = p.Properties.PolicyDocument.Statement as any[];
       const publish = statements.find((s) => s.Principal?.Service === APS_SERVICE_PRINCIPAL);
@@ -93,6 +145,38 @@ describe('MonitoringWorkspace: SNS topics', () => {
       });
       expect(statements.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false')).toBe(true);
     }
+  });
+});
+
+describe('MonitoringWorkspace: heartbeat alarm (the dead man\'s switch)', () => {
+  const alarm = only(template, 'AWS::CloudWatch::Alarm').props as any;
+  const topicRef = (t: unknown) => ({ Ref: stack.getLogicalId((t as { node: { defaultChild: any } }).node.defaultChild) });
+
+  it('watches the heartbeat topic\'s published messages per 5 minutes; no data breaches', () => {
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfMessagesPublished',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [stack.getLogicalId(monitoring.heartbeatTopic.node.defaultChild as any), 'TopicName'] } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('pages the critical topic (and says when it is back), linking its runbook', () => {
+    expect(alarm.AlarmActions).toEqual([topicRef(monitoring.criticalTopic)]);
+    expect(alarm.OKActions).toEqual([topicRef(monitoring.criticalTopic)]);
+    expect(alarm.AlarmDescription).toContain('runbooks/Heartbeat.md');
+    expect(alarm.AlarmDescription).toContain('10 minutes');
+  });
+
+  it('refuses a silence that SNS metrics cannot measure, naming the prop', () => {
+    const s = new Stack(new App(), 'Bad');
+    expect(() => new MonitoringWorkspace(s, 'M', { heartbeatSilence: Duration.minutes(7) })).toThrow(/heartbeatSilence.*whole number of 5 minutes/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { dashboardDataKey } from '@bulwark/constructs/k8s';
+import { dashboardDataKey, renderManifestsReadme } from '@bulwark/constructs/k8s';
 import { providersService } from '../../../lib/services';
 import { only, REPO_ROOT, synth, Yaml, type Manifest } from './support';
 
@@ -13,11 +13,21 @@ describe('the chart carries exactly the committed generated monitoring files', (
   // The YAML a user applies, parsed back: what matters is what survives serialisation.
   const applied = parseAllDocuments(yaml).map((d) => d.toJS() as Manifest);
 
-  it('PrometheusRule spec.groups deep-equal the groups of monitoring/<service>.rules.yml', () => {
-    const committed = (parse(readFileSync(RULE_FILE, 'utf8')) as { groups: unknown[] }).groups;
-    expect(committed.length).toBeGreaterThan(0);
+  it('PrometheusRule spec.groups deep-equal the groups of monitoring/<service>.rules.yml, but the Heartbeat (kube-prometheus-stack has its Watchdog)', () => {
+    const all = (parse(readFileSync(RULE_FILE, 'utf8')) as { groups: { name: string }[] }).groups;
+    const committed = all.filter((g) => g.name !== `${providersService.name}-heartbeat`);
+    expect(committed.length).toBe(all.length - 1);
     expect((only(manifests, 'PrometheusRule').spec as { groups: unknown }).groups).toEqual(committed);
     expect((only(applied, 'PrometheusRule').spec as { groups: unknown }).groups).toEqual(committed);
+  });
+
+  it('with heartbeat: true, PrometheusRule holds the whole rule file, Heartbeat included', () => {
+    const all = (parse(readFileSync(RULE_FILE, 'utf8')) as { groups: unknown[] }).groups;
+    const withHeartbeat = synth({ heartbeat: true });
+    expect((only(withHeartbeat.manifests, 'PrometheusRule').spec as { groups: unknown }).groups).toEqual(all);
+    // The manifests' README says which, and why.
+    expect(renderManifestsReadme([chart], ['providers.k8s.yaml'])).toContain("without the always-firing `Heartbeat`: kube-prometheus-stack's own `Watchdog`");
+    expect(renderManifestsReadme([withHeartbeat.chart], ['providers.k8s.yaml'])).toContain('with the always-firing `Heartbeat` (severity `heartbeat`)');
   });
 
   it('each dashboard ConfigMap data equals its monitoring/dashboards/<service>/<stem>.json byte for byte', () => {

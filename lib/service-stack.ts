@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -8,6 +8,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@bulwark/runtime';
 import { MonitoringWorkspace, ObservedService, ServiceDashboards, type GrafanaVersion } from '@bulwark/constructs/aws';
+
+/** Path of the Prometheus HTTP API's instant query, under the workspace's endpoint. */
+export const PROMETHEUS_QUERY_PATH = 'api/v1/query';
 
 /** The repository root: the Docker build context of the service image. */
 const REPO_ROOT = join(__dirname, '..');
@@ -95,6 +98,8 @@ export class ServiceStack extends Stack {
       workspace: this.monitoring,
       secrets: this.secrets,
       flags: { startupFailOnWarning: false },
+      // The outside-in alarms page where the alert manager's alerts go.
+      alarmTopics: { critical: this.monitoring.topicFor('critical'), warning: this.monitoring.topicFor('warning') },
     });
 
     this.dashboards = new ServiceDashboards(this, 'Dashboards', {
@@ -103,7 +108,23 @@ export class ServiceStack extends Stack {
       grafanaVersion: props.grafanaVersion,
     });
 
+    this.addOutputs();
     this.acknowledgeNagFindings();
+  }
+
+  /** What an operator needs after `cdk deploy` (printed by it, and in `aws cloudformation describe-stacks`). */
+  private addOutputs(): void {
+    const outputs: Record<string, [value: string, description: string]> = {
+      ServiceUrl: [this.app.url, `URL of ${this.service.name} (its load balancer)`],
+      GrafanaUrl: [this.dashboards.grafanaUrl, 'Amazon Managed Grafana workspace with the generated dashboards'],
+      PrometheusWorkspaceId: [this.monitoring.workspaceId, 'Amazon Managed Prometheus workspace ID'],
+      PrometheusQueryUrl: [`${this.monitoring.prometheusEndpoint}${PROMETHEUS_QUERY_PATH}`, 'Prometheus query endpoint (SigV4, service aps), e.g. for awscurl'],
+      PrometheusRemoteWriteUrl: [this.monitoring.remoteWriteUrl, 'Prometheus remote write endpoint the collector sidecar writes to'],
+      CriticalAlertsTopicArn: [this.monitoring.criticalTopic.topicArn, 'SNS topic of critical alerts and alarms: subscribe the pager'],
+      WarningAlertsTopicArn: [this.monitoring.warningTopic.topicArn, 'SNS topic of warning alerts and alarms: subscribe the team'],
+      HeartbeatTopicArn: [this.monitoring.heartbeatTopic.topicArn, 'SNS topic of the always-firing Heartbeat alert: for a dead man\'s switch, not people'],
+    };
+    for (const [id, [value, description]] of Object.entries(outputs)) new CfnOutput(this, id, { value, description });
   }
 
   /** AwsSolutions findings this example accepts, each with the reason (see constructs/README.md). */

@@ -163,6 +163,19 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
     const page = new cloudwatchActions.SnsAction(this.criticalTopic);
     this.heartbeatAlarm.addAlarmAction(page);
     this.heartbeatAlarm.addOkAction(page);
+    // The topic has a resource policy, so CloudWatch may publish to it only where the policy says so.
+    this.criticalTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowTheHeartbeatAlarmToPublish',
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE_PRINCIPAL)],
+        actions: ['sns:Publish'],
+        resources: [this.criticalTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnEquals: { 'aws:SourceArn': this.heartbeatAlarm.alarmArn },
+        },
+      }),
+    );
 
     for (const service of props.services ?? []) this.addService(service);
   }

@@ -12,8 +12,19 @@ import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
 import { FLAG, HEALTH_PATH, PORT_ENV, SHUTDOWN_ENV, flagsToEnv, type Flags } from '@bulwark/runtime/catalog';
 import { renderCollectorConfig } from './collector-config';
 import { invalidProp } from './errors';
+import { MonitoringWorkspace } from './monitoring-workspace';
 import { acknowledgeNag } from './nag';
 import { grantRemoteWrite, type IPrometheusWorkspace } from './prometheus-workspace';
+import {
+  DeploymentAlarms,
+  ServiceAlarms,
+  validateDeploymentAlarmsOptions,
+  validateRunbookBaseUrl,
+  validateServiceAlarmsOptions,
+  type AlarmTopics,
+  type DeploymentAlarmsOptions,
+  type ServiceAlarmsOptions,
+} from './service-alarms';
 
 /** The ADOT collector image the sidecar runs unless told otherwise (pinned: a moving tag would change deployments silently). */
 export const DEFAULT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.42.0';
@@ -23,6 +34,24 @@ export const COLLECTOR_CONFIG_ENV = 'AOT_CONFIG_CONTENT';
 
 export const APP_CONTAINER_NAME = 'app';
 export const COLLECTOR_CONTAINER_NAME = 'otel-collector';
+
+/** ObservedService's outside-in alarms: `ServiceAlarms` thresholds, and whether to have them. */
+export interface ObservedServiceAlarmsOptions extends ServiceAlarmsOptions {
+  /**
+   * Whether to create the outside-in alarms.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/** ObservedService's deployment alarms: `DeploymentAlarms` thresholds, and whether ECS watches them. */
+export interface ObservedServiceDeploymentAlarmsOptions extends DeploymentAlarmsOptions {
+  /**
+   * Whether ECS rolls a deployment back on these alarms (the circuit breaker stays on either way).
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
 
 export interface ObservedServiceProps {
   /** The service declaration (`defineService`): name, port, env vars, startup budget. */
@@ -115,6 +144,32 @@ export interface ObservedServiceProps {
    * @default - a new encrypted bucket whose objects expire after the log retention period
    */
   readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * CloudWatch alarms that see the service from the outside (load balancer, ECS Container
+   * Insights), so they fire when the collector or Prometheus does not: 5xx ratio, unhealthy
+   * targets, running tasks below desired (critical), target response time above the latency
+   * objective (warning). See `ServiceAlarms`. A user-supplied `cluster` needs Container Insights on.
+   * @default - on, with ServiceAlarms' default thresholds
+   */
+  readonly alarms?: ObservedServiceAlarmsOptions;
+  /**
+   * Where the outside-in alarms notify by severity (on ALARM and OK): give the alert manager's
+   * topics so alarms and alerts reach the same people.
+   * @default - the workspace's `criticalTopic` / `warningTopic` when `workspace` is a MonitoringWorkspace; otherwise none (the alarms only change state, and synth warns)
+   */
+  readonly alarmTopics?: AlarmTopics;
+  /**
+   * Base of the runbook link in each alarm's description (`runbookUrl(ALERT.<name>, base)`).
+   * @default RUNBOOK_BASE_URL (`runbooks/`)
+   */
+  readonly runbookBaseUrl?: string;
+  /**
+   * Alarms ECS watches while it deploys (ROLLBACK_ON_ALARM, next to the circuit breaker): the
+   * target group's 5xx ratio and unhealthy targets, so new tasks that answer 5xx or turn unhealthy
+   * after their first checks are rolled back. Separate from `alarms`: no notifications, faster. See `DeploymentAlarms`.
+   * @default - on, with DeploymentAlarms' defaults
+   */
+  readonly deploymentAlarms?: ObservedServiceDeploymentAlarmsOptions;
 }
 
 const DEFAULTS = {
@@ -133,6 +188,8 @@ const COLLECTOR_MEMORY_MIB = 128;
  * The instrumented service on ECS Fargate behind an Application Load Balancer, with an AWS Distro
  * for OpenTelemetry collector sidecar that scrapes its `/metrics` and remote-writes to Amazon
  * Managed Prometheus, feature flags set explicitly, secrets from Secrets Manager and bounded logs.
+ * Deployments roll back on the circuit breaker and on deployment alarms; outside-in CloudWatch
+ * alarms page through the alert manager's topics even when the metrics pipeline is down.
  */
 export class ObservedService extends Construct implements ec2.IConnectable {
   readonly declaration: ServiceDeclaration;
@@ -154,6 +211,10 @@ export class ObservedService extends Construct implements ec2.IConnectable {
   readonly url: string;
   /** The tasks' security group: allow the tasks to reach a database with `db.connections.allowDefaultPortFrom(service)`. */
   readonly connections: ec2.Connections;
+  /** The alarms ECS rolls a deployment back on (undefined when `deploymentAlarms.enabled` is false). */
+  readonly deploymentAlarms?: DeploymentAlarms;
+  /** The outside-in alarms (undefined when `alarms.enabled` is false). */
+  readonly alarms?: ServiceAlarms;
 
   constructor(scope: Construct, id: string, props: ObservedServiceProps) {
     super(scope, id);
@@ -238,19 +299,6 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       logging: logDriver(this.collectorLogGroup, 'collector'),
     });
 
-    this.fargateService = new ecs.FargateService(this, 'Service', {
-      cluster: this.cluster,
-      taskDefinition: this.taskDefinition,
-      desiredCount: props.desiredCount ?? DEFAULTS.desiredCount,
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      circuitBreaker: { enable: true, rollback: true },
-      healthCheckGracePeriod: startPeriod.plus(Duration.seconds(30)),
-      assignPublicIp: false,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    });
-    this.connections = this.fargateService.connections;
-
     const internetFacing = props.internetFacing ?? true;
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: this.cluster.vpc,
@@ -282,10 +330,10 @@ export class ObservedService extends Construct implements ec2.IConnectable {
     } else {
       this.listener = this.loadBalancer.addListener('Http', { protocol: elbv2.ApplicationProtocol.HTTP, port: 80 });
     }
+    // The service is registered below, once the deployment alarms on this target group exist.
     this.targetGroup = this.listener.addTargets('App', {
       protocol: elbv2.ApplicationProtocol.HTTP,
       port,
-      targets: [this.fargateService.loadBalancerTarget({ containerName: APP_CONTAINER_NAME, containerPort: port })],
       deregistrationDelay: Duration.seconds(30),
       healthCheck: {
         // Readiness, not liveness: a task in EMERGENCY or still validating gets no traffic.
@@ -298,6 +346,41 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       },
     });
     this.url = `${props.certificate ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`;
+
+    // Deployment alarms read only the target group (never the service: that would be a cycle), so
+    // they exist before the service and ECS gets their names at creation.
+    const { enabled: deploymentAlarmsOn = true, ...deploymentAlarms } = props.deploymentAlarms ?? {};
+    if (deploymentAlarmsOn) {
+      this.deploymentAlarms = new DeploymentAlarms(this, 'DeploymentAlarms', { ...deploymentAlarms, targetGroup: this.targetGroup, serviceName: declaration.name });
+    }
+    this.fargateService = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount ?? DEFAULTS.desiredCount,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      // Tasks that never become healthy: the circuit breaker. Tasks that do, then answer 5xx or turn unhealthy: the deployment alarms.
+      circuitBreaker: { enable: true, rollback: true },
+      deploymentAlarms: this.deploymentAlarms && { alarmNames: this.deploymentAlarms.alarmNames, behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
+      healthCheckGracePeriod: startPeriod.plus(Duration.seconds(30)),
+      assignPublicIp: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+    this.connections = this.fargateService.connections;
+    this.targetGroup.addTarget(this.fargateService.loadBalancerTarget({ containerName: APP_CONTAINER_NAME, containerPort: port }));
+
+    const { enabled: alarmsOn = true, ...thresholds } = props.alarms ?? {};
+    if (alarmsOn) {
+      this.alarms = new ServiceAlarms(this, 'Alarms', {
+        ...thresholds,
+        declaration,
+        loadBalancer: this.loadBalancer,
+        targetGroup: this.targetGroup,
+        service: this.fargateService,
+        topics: props.alarmTopics ?? workspaceTopics(props.workspace),
+        runbookBaseUrl: props.runbookBaseUrl,
+      });
+    }
 
     acknowledgeNag(
       this.taskDefinition,
@@ -341,6 +424,10 @@ export class ObservedService extends Construct implements ec2.IConnectable {
     if (buffer !== undefined && (buffer < 1 || buffer > 1024)) invalidProp(this, 'logMaxBufferSize', `is ${buffer} MiB; use 1 to 1024 MiB`);
     const scrape = (props.scrapeInterval ?? DEFAULTS.scrapeInterval).toMilliseconds() / 1000;
     if (!Number.isInteger(scrape) || scrape < 1 || scrape > 300) invalidProp(this, 'scrapeInterval', `is ${scrape} s; use whole seconds from 1 to 300`);
+    validateServiceAlarmsOptions(this, 'alarms', props.alarms ?? {});
+    validateDeploymentAlarmsOptions(this, 'deploymentAlarms', props.deploymentAlarms ?? {});
+    validateRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl);
+    if (props.alarms?.enabled === false && props.alarmTopics) invalidProp(this, 'alarmTopics', 'is given but props.alarms.enabled is false: nothing would notify them');
 
     const secretVars = Object.entries(d.env).filter(([, v]) => v.secret).map(([name]) => name);
     const missing = secretVars.filter((name) => !props.secrets[name]);
@@ -359,6 +446,11 @@ export class ObservedService extends Construct implements ec2.IConnectable {
     }
     return port;
   }
+}
+
+/** The alert manager's topics, when the workspace is a MonitoringWorkspace. */
+function workspaceTopics(workspace: IPrometheusWorkspace): AlarmTopics | undefined {
+  return workspace instanceof MonitoringWorkspace ? { critical: workspace.criticalTopic, warning: workspace.warningTopic } : undefined;
 }
 
 /** A one-line Node script that exits 0 when the liveness endpoint answers 2xx. */

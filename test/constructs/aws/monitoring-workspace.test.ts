@@ -174,6 +174,17 @@ describe('MonitoringWorkspace: heartbeat alarm (the dead man\'s switch)', () => 
     expect(alarm.AlarmDescription).toContain('10 minutes');
   });
 
+  it('the critical topic\'s policy lets this alarm (and only it) publish', () => {
+    const criticalId = stack.getLogicalId(monitoring.criticalTopic.node.defaultChild as any);
+    const policy = (Object.values(template.findResources('AWS::SNS::TopicPolicy')) as any[]).find((p) => p.Properties.Topics.some((t: any) => t.Ref === criticalId));
+    const stmt = (policy.Properties.PolicyDocument.Statement as any[]).find((s) => s.Principal?.Service === CLOUDWATCH_SERVICE_PRINCIPAL);
+    expect(stmt).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sns:Publish',
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [stack.getLogicalId(monitoring.heartbeatAlarm.node.defaultChild as any), 'Arn'] } } },
+    });
+  });
+
   it('refuses a silence that SNS metrics cannot measure, naming the prop', () => {
     const s = new Stack(new App(), 'Bad');
     expect(() => new MonitoringWorkspace(s, 'M', { heartbeatSilence: Duration.minutes(7) })).toThrow(/heartbeatSilence.*whole number of 5 minutes/);

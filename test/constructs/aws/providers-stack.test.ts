@@ -2,25 +2,31 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { providersService } from '../../../lib/services';
 import { IMAGE_CONTEXT_EXCLUDES } from '../../../lib/service-stack';
-import { acknowledgements, nagFindings, snapshotOf, stableSnapshotSerializer, synthProviders } from './support';
+import { acknowledgements, nagFindings, snapshotOf, stableSnapshotSerializer, synthProviders, type FlagSet } from './support';
 
 expect.addSnapshotSerializer(stableSnapshotSerializer);
 
-// One synth of the example app's stack, shared by every assertion.
-const { app, stack, template } = synthProviders();
+// One synth of the example app's stack per flag set, shared by every assertion.
+const synths = { defaults: synthProviders({}, 'defaults'), recommended: synthProviders({}, 'recommended') };
+const { template } = synths.defaults;
 const ROOT = join(__dirname, '../../..');
 
 describe('ServiceStack of the providers service (the example app)', () => {
-  it('matches the snapshot (asset and content hashes removed)', () => {
-    expect(snapshotOf(stack)).toMatchSnapshot();
+  // One snapshot: the template `cdk synth` makes, under cdk.json's (recommended) feature flags.
+  it('matches the snapshot under the recommended feature flags (asset and content hashes removed)', () => {
+    expect(snapshotOf(synths.recommended.stack)).toMatchSnapshot();
   });
 
-  it('has no unacknowledged AwsSolutions (cdk-nag) finding', () => {
-    expect(nagFindings(app)).toEqual([]);
+  it.each<FlagSet>(['defaults', 'recommended'])('has no unacknowledged AwsSolutions (cdk-nag) finding under the %s feature flags', (flags) => {
+    expect(nagFindings(synths[flags].app)).toEqual([]);
   });
 
-  it('gives every acknowledged finding a reason a reviewer can check', () => {
-    const acks = acknowledgements(app);
+  it('the flag sets make different templates (so checking both is not checking one twice)', () => {
+    expect(synths.recommended.template.toJSON()).not.toEqual(synths.defaults.template.toJSON());
+  });
+
+  it.each<FlagSet>(['defaults', 'recommended'])('gives every acknowledged finding a reason a reviewer can check (%s flags)', (flags) => {
+    const acks = acknowledgements(synths[flags].app);
     expect(acks.map((a) => a.rule).sort()).toEqual(
       expect.arrayContaining(['Annotation::AwsSolutions-ECS2', 'Annotation::AwsSolutions-EC23', 'Annotation::AwsSolutions-ELB2', 'Annotation::AwsSolutions-SMG4']),
     );

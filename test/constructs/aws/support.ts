@@ -1,4 +1,6 @@
 /** Shared helpers of the AWS construct tests: synthesize once, resolve joins, run cdk-nag, stable snapshots. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -12,9 +14,25 @@ export interface Synthesized {
   readonly template: Template;
 }
 
-/** The example stack as `cdk synth` makes it (image built from service/Dockerfile, env-agnostic). */
-export function synthProviders(props: Partial<ServiceStackProps> = {}): Synthesized {
-  const app = new App();
+/** cdk.json's `context`: the recommended feature flags (test/constructs/aws/feature-flags.test.ts) and the app's own keys. */
+export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(__dirname, '../../../cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
+/**
+ * The feature flags a consumer may synthesize with: none set (`defaults`, the library's
+ * unconfigured behaviour, what a project without cdk.json flags gets) or cdk.json's
+ * (`recommended`, what `cdk init` writes and `cdk synth` here uses).
+ */
+export const FLAG_SETS = { defaults: {}, recommended: CDK_JSON_CONTEXT } as const satisfies Record<string, Record<string, unknown>>;
+export type FlagSet = keyof typeof FLAG_SETS;
+
+/** An App with one of the flag sets as its context. */
+export function appWith(flags: FlagSet = 'defaults'): App {
+  return new App({ context: { ...FLAG_SETS[flags] } });
+}
+
+/** The example stack as `cdk synth` makes it (image built from service/Dockerfile, env-agnostic), under the given flags. */
+export function synthProviders(props: Partial<ServiceStackProps> = {}, flags: FlagSet = 'defaults'): Synthesized {
+  const app = appWith(flags);
   const stack = new ServiceStack(app, 'BulwarkProviders', { service: providersService, image: { dockerfile: 'service/Dockerfile' }, ...props });
   return { app, stack, template: Template.fromStack(stack) };
 }

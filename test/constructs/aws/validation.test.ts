@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { providersService } from '../../../lib/services';
 import {
   InvalidPropError,
@@ -51,6 +52,17 @@ describe('ObservedService refuses props that cannot work, naming the prop', () =
     ['a flag as plain environment', () => ({ environment: { ENABLE_CIRCUIT_BREAKER: 'false' } }), /props\.environment\.ENABLE_CIRCUIT_BREAKER is a feature flag; set it with props\.flags/],
     ['a scrape interval below a second', () => ({ scrapeInterval: Duration.millis(500) }), /props\.scrapeInterval is 0\.5 s/],
     ['access logs in an environment-agnostic stack', () => ({ accessLogs: true }), /props\.accessLogs needs a stack with a concrete region/],
+    ['an error ratio above 1', () => ({ alarms: { errorRatio: 1.5 } }), /props\.alarms\.errorRatio is 1\.5; use a fraction of requests between 0 and 1, exclusive/],
+    ['a negative error ratio', () => ({ alarms: { errorRatio: -0.05 } }), /props\.alarms\.errorRatio is -0\.05; use a fraction/],
+    ['a negative unhealthy-hosts threshold', () => ({ alarms: { unhealthyHosts: -1 } }), /props\.alarms\.unhealthyHosts is -1; use a whole number from 1 to 1000/],
+    ['a zero latency threshold', () => ({ alarms: { latencyThreshold: Duration.millis(0) } }), /props\.alarms\.latencyThreshold is 0 ms; use a positive duration/],
+    ['a deployment error ratio of 0', () => ({ deploymentAlarms: { errorRatio: 0 } }), /props\.deploymentAlarms\.errorRatio is 0; use a fraction of requests between 0 and 1, exclusive/],
+    ['a deployment error ratio of 1', () => ({ deploymentAlarms: { errorRatio: 1 } }), /props\.deploymentAlarms\.errorRatio is 1; use a fraction/],
+    ['a fractional deployment unhealthy-hosts threshold', () => ({ deploymentAlarms: { unhealthyHosts: 0.5 } }), /props\.deploymentAlarms\.unhealthyHosts is 0\.5; use a whole number/],
+    ['no evaluation period', () => ({ deploymentAlarms: { evaluationPeriods: 0 } }), /props\.deploymentAlarms\.evaluationPeriods is 0; use a whole number from 1 to 60/],
+    ['more datapoints than periods', () => ({ deploymentAlarms: { evaluationPeriods: 3, datapointsToAlarm: 4 } }), /props\.deploymentAlarms\.datapointsToAlarm is 4, more than the 3 evaluation periods/],
+    ['an empty runbook base', () => ({ runbookBaseUrl: ' ' }), /props\.runbookBaseUrl is empty/],
+    ['alarm topics with the alarms off', (s) => ({ alarms: { enabled: false }, alarmTopics: { critical: new sns.Topic(s, 'C'), warning: new sns.Topic(s, 'W') } }), /props\.alarmTopics is given but props\.alarms\.enabled is false/],
   ])('%s', (_name, over, message) => {
     const err = observedServiceError(over);
     expect(err).toBeInstanceOf(InvalidPropError);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the real programs the tests run are installed: redis-server, PostgreSQL
 # (initdb/pg_ctl), prometheus/promtool, prometheus-alertmanager (alert delivery), podman with
-# runc and debootstrap (the service image is built and run), and stress-ng (the loaded suite).
+# runc and debootstrap (the service image is built and run), openssl (throwaway certificate
+# authorities for the TLS tests) and stress-ng (the loaded suite).
 # Installs what is missing when run as root; otherwise prints the exact command to run and fails.
 # Nothing is skipped: a test whose program is missing fails, naming its Debian package.
 set -euo pipefail
@@ -15,6 +16,7 @@ declare -A PACKAGE=(
   [runc]=runc
   [debootstrap]=debootstrap
   [stress-ng]=stress-ng
+  [openssl]=openssl
 )
 
 have_initdb() { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }

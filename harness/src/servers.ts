@@ -1,10 +1,12 @@
 /**
  * Real, throwaway servers for tests: redis-server and PostgreSQL on 127.0.0.1 ephemeral
  * ports, each in its own temporary directory. `kill()` stops one abruptly (a crash, for
- * fault tests); `start()` brings it back on the same port with the same data.
+ * fault tests); `start()` brings it back on the same port with the same data. With `tls`, each
+ * accepts only TLS connections (what Amazon RDS with rds.force_ssl and ElastiCache with in-transit
+ * encryption do).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -36,25 +38,48 @@ export interface ThrowawayServer {
   destroy(): Promise<void>;
 }
 
+/**
+ * A server's TLS files, in PEM: its certificate, its key and the CA that issued the certificate.
+ * The certificate must name DNS:localhost: the server's `url` connects to localhost and verifies it.
+ */
+export interface ServerTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
+
+export interface ThrowawayServerOptions {
+  /** Accept only TLS connections, with this certificate; without it, only plain ones (the default). */
+  readonly tls?: ServerTls;
+}
+
 function waitExit(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((r) => child.once('exit', () => r()));
 }
 
-export async function startRedis(): Promise<ThrowawayServer> {
+/**
+ * redis-server on 127.0.0.1. With `tls`: TLS only (`--port 0 --tls-port`), clients not asked for a
+ * certificate, and `url` is `rediss://localhost:<port>` (a client must trust `tls.caFile`).
+ */
+export async function startRedis(options: ThrowawayServerOptions = {}): Promise<ThrowawayServer> {
   const redisServer = requireBinary('redis-server', 'redis-server');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-redis-'));
+  const { tls } = options;
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
   let child: ChildProcess | undefined;
   const server: ThrowawayServer = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: tls ? `rediss://localhost:${port}` : `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      child = spawn(redisServer, [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
         stdio: 'ignore',
       });
       child.on('error', () => undefined); // reported by the wait below timing out; kill() and destroy() still clean up
-      await waitFor(() => portOpen(port), 10_000, `redis on ${port}`);
+      await waitFor(() => portOpen(port), 60_000, `redis on ${port}`);
     },
     async kill() {
       child?.kill('SIGKILL');
@@ -87,8 +112,41 @@ function asPostgres(cmd: string, args: string[]): [string, string[]] {
 }
 
 export interface ThrowawayPostgres extends ThrowawayServer {
-  /** Connection string for the `postgres` superuser (trust auth, no password). */
+  /**
+   * Connection string for the `postgres` superuser (trust auth, no password). With `tls`, to
+   * localhost over TLS verified against the CA (`sslmode=verify-full&sslrootcert=…`).
+   */
   readonly url: string;
+}
+
+/**
+ * pg_hba.conf of a TLS-only server: no `host` line, so a plain TCP connection finds no entry and is
+ * refused. The superuser needs no password (as without TLS); every other role authenticates with
+ * its password (SCRAM), over TLS.
+ */
+const TLS_ONLY_HBA = `# startPostgres({ tls }): TLS only. No "host" line: a connection without TLS matches no entry.
+local    all  all                    trust
+hostssl  all  postgres  127.0.0.1/32  trust
+hostssl  all  all       127.0.0.1/32  scram-sha-256
+`;
+
+/** Copies the TLS files into the server's directory, owned by the user PostgreSQL runs as (its key 0600, as it demands). */
+function installPostgresTls(tls: ServerTls, dir: string): { cert: string; key: string; ca: string } {
+  const tlsDir = join(dir, 'tls');
+  mkdirSync(tlsDir, { mode: 0o755 });
+  const files = { cert: join(tlsDir, 'server.crt'), key: join(tlsDir, 'server.key'), ca: join(tlsDir, 'root.crt') };
+  copyFileSync(tls.certFile, files.cert);
+  copyFileSync(tls.keyFile, files.key);
+  copyFileSync(tls.caFile, files.ca);
+  chmodSync(files.cert, 0o644);
+  chmodSync(files.ca, 0o644);
+  chmodSync(files.key, 0o600);
+  if (isRoot) {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+    const [uid, gid] = [id('-u'), id('-g')];
+    for (const f of [tlsDir, ...Object.values(files)]) chownSync(f, uid, gid);
+  }
+  return files;
 }
 
 /** `pid` and every process descending from it (Linux /proc), parents before children. */
@@ -112,7 +170,12 @@ function processTree(pid: number): number[] {
   return tree;
 }
 
-export async function startPostgres(): Promise<ThrowawayPostgres> {
+/**
+ * PostgreSQL on 127.0.0.1. With `tls`: `ssl = on` with that certificate and a pg_hba.conf that
+ * accepts only TLS connections (TLS_ONLY_HBA: the superuser without a password, other roles with
+ * theirs); `url` connects over TLS.
+ */
+export async function startPostgres(options: ThrowawayServerOptions = {}): Promise<ThrowawayPostgres> {
   const pgDir = postgresBinDir();
   const binaries = { initdb: requireBinary('initdb', 'postgresql', pgDir ? [pgDir] : []), postgres: requireBinary('postgres', 'postgresql', pgDir ? [pgDir] : []) };
   if (isRoot) requireBinary('runuser', 'util-linux');
@@ -122,24 +185,44 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');
   const [initCmd, initArgs] = asPostgres(exe('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  let tlsFiles: { cert: string; key: string; ca: string } | undefined;
   try {
     execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+    if (options.tls) {
+      tlsFiles = installPostgresTls(options.tls, dir);
+      writeFileSync(join(data, 'pg_hba.conf'), TLS_ONLY_HBA);
+    }
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  const tlsArgs = tlsFiles ? ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsFiles.cert}`, '-c', `ssl_key_file=${tlsFiles.key}`, '-c', `ssl_ca_file=${tlsFiles.ca}`] : [];
   let child: ChildProcess | undefined;
   const server: ThrowawayPostgres = {
     port,
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: tlsFiles
+      ? `postgres://postgres@localhost:${port}/postgres?sslmode=verify-full&sslrootcert=${encodeURIComponent(tlsFiles.ca)}`
+      : `postgres://postgres@127.0.0.1:${port}/postgres`,
     async start() {
       // Run `postgres` in the foreground so SIGKILL is a real crash of the server we started.
       const [cmd, args] = asPostgres(exe('postgres'), [
         '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'fsync=off', '-c', 'full_page_writes=off',
+        '-c', 'fsync=off', '-c', 'full_page_writes=off', ...tlsArgs,
       ]);
-      child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-      await waitFor(() => acceptsQueries(server.url), 30_000, `postgres on ${port} to accept queries`, 100);
+      const started = spawn(cmd, args, { stdio: 'ignore', detached: true });
+      child = started;
+      // Crash recovery after a SIGKILL can take long on a busy machine: bound generously, but stop at once if it exited.
+      await waitFor(
+        async () => {
+          if (started.exitCode !== null) throw new PostgresExited(port, started.exitCode);
+          return acceptsQueries(server.url);
+        },
+        120_000,
+        `postgres on ${port} to accept queries`,
+        100,
+      ).catch((err: unknown) => {
+        throw started.exitCode !== null ? new PostgresExited(port, started.exitCode) : err;
+      });
     },
     async kill() {
       if (child?.pid) {
@@ -154,7 +237,7 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
         }
       }
       await waitExit(child);
-      await waitFor(async () => !(await portOpen(port)), 10_000, `postgres on ${port} to stop`);
+      await waitFor(async () => !(await portOpen(port)), 60_000, `postgres on ${port} to stop`);
       // A killed postmaster can linger as a zombie for a moment while its pid and socket lock files still
       // name it; remove both so a restart on the same port does not stop at "lock file already exists".
       rmSync(join(data, 'postmaster.pid'), { force: true });
@@ -167,4 +250,11 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   };
   await startOrClean(server);
   return server;
+}
+
+class PostgresExited extends Error {
+  constructor(port: number, code: number) {
+    super(`postgres on ${port} exited with code ${code} before it accepted queries`);
+    this.name = 'PostgresExited';
+  }
 }

@@ -17,7 +17,10 @@ export { measureHealthCheck, withTimeout, COMMON_ERROR_TYPE, type AdapterBaseOpt
 export { createRedisAdapter, createRedisClient, redisErrorType, REDIS_ERROR_TYPE, type RedisAdapter, type RedisAdapterOptions } from './adapters/redis';
 export {
   createPostgresAdapter,
-  sslFor,
+  postgresTls,
+  LIBPQ_VARIABLES,
+  POSTGRES_SSL_MODES,
+  type PostgresTls,
   type PostgresConnectionSettings,
   describeSql,
   isPostgresCallerError,

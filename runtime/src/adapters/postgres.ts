@@ -1,6 +1,10 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
+import type { ConnectionOptions } from 'node:tls';
+import type { Client as PgClient, Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { loadPeer } from './peer';
+import { RDS_CA_BUNDLE_PATH } from '../tls/rds-ca';
 import type { Breaker } from '../breakers/breaker';
 import { LABEL } from '../metrics/catalog';
 import {
@@ -121,15 +125,20 @@ export function describeSql(text: string): { operation: SqlOperation; table: str
 }
 
 export interface PostgresAdapterOptions extends AdapterBaseOptions {
-  /** postgres:// URL (its password is never logged). */
+  /**
+   * postgres:// URL (its password is never logged). pg reads its `sslmode` and `sslrootcert`
+   * itself (pg-connection-string): see the runtime README, "Connection settings: PostgreSQL's PG* variables and TLS".
+   */
   readonly connectionString?: string;
   /** Instead of `connectionString`: the settings one by one (libpq's PGHOST, PGPORT, …). */
   readonly connection?: PostgresConnectionSettings;
+  /** The variable each of `connection`'s settings was read from, for messages. @default libpq's (PGHOST, …, PGSSLROOTCERT) */
+  readonly connectionVariables?: Readonly<Partial<Record<keyof PostgresConnectionSettings, string>>>;
   /** Further pg Pool settings; the timeouts default to the breaker timeout so a dead database fails fast. */
   readonly pool?: Omit<PoolConfig, 'connectionString'>;
 }
 
-/** A connection given setting by setting; `sslmode` as libpq reads it (disable, require, verify-ca, verify-full). */
+/** A connection given setting by setting; `sslmode` and `sslrootcert` as libpq reads them (see postgresTls). */
 export interface PostgresConnectionSettings {
   readonly host?: string;
   readonly port?: number;
@@ -137,22 +146,153 @@ export interface PostgresConnectionSettings {
   readonly user?: string;
   readonly password?: string;
   readonly sslmode?: string;
+  /** A PEM file of the CA certificates to verify the server with, or `system` (the platform's trusted CAs). */
+  readonly sslrootcert?: string;
 }
 
-/** pg's `ssl` option for a libpq sslmode: verify-* check the server certificate, require only encrypts. */
-export function sslFor(sslmode: string | undefined): PoolConfig['ssl'] {
-  switch (sslmode) {
-    case undefined:
-    case '':
-    case 'disable':
-    case 'allow':
-    case 'prefer':
-      return undefined;
-    case 'require':
-      return { rejectUnauthorized: false };
-    default:
-      return { rejectUnauthorized: true };
+/** libpq's variable of each setting: what messages name unless a declaration names others. */
+export const LIBPQ_VARIABLES: Readonly<Record<keyof PostgresConnectionSettings, string>> = {
+  host: 'PGHOST',
+  port: 'PGPORT',
+  database: 'PGDATABASE',
+  user: 'PGUSER',
+  password: 'PGPASSWORD',
+  sslmode: 'PGSSLMODE',
+  sslrootcert: 'PGSSLROOTCERT',
+};
+
+/** The libpq sslmodes pg can honour (libpq's allow and prefer fall back between TLS and plain: pg cannot). */
+export const POSTGRES_SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+export type PostgresSslMode = (typeof POSTGRES_SSL_MODES)[number];
+
+/** What `postgresTls` decided: the mode in effect and pg's `ssl` option, or why the settings cannot be used. */
+export type PostgresTls =
+  | { readonly ok: true; readonly mode: PostgresSslMode; readonly ssl: false | ConnectionOptions }
+  | { readonly ok: false; readonly problems: readonly { readonly setting: 'sslmode' | 'sslrootcert'; readonly message: string }[] };
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** The certificates of a PEM file, or why it cannot be used (naming the variable, never the file's content). */
+function readRootCertificates(path: string, variable: string): { certs: string[] } | { problem: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    return { problem: `${variable} names ${path}, which cannot be read (${typeof code === 'string' ? code : errorMessage(err)}): point ${variable} at a readable PEM file of CA certificates` };
   }
+  const certs = text.match(PEM_CERTIFICATE) ?? [];
+  if (certs.length === 0) {
+    return { problem: `${variable} names ${path}, which holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" block): point ${variable} at the CA certificates in PEM form (a DER file converts with openssl x509 -inform der)` };
+  }
+  for (const [i, pem] of certs.entries()) {
+    try {
+      new X509Certificate(pem);
+    } catch {
+      return { problem: `${variable} names ${path}, whose certificate ${i + 1} of ${certs.length} is not a valid X.509 certificate: replace the file with an intact PEM copy of the CA bundle` };
+    }
+  }
+  return { certs };
+}
+
+/**
+ * pg's `ssl` option for libpq's sslmode and sslrootcert (PGSSLMODE, PGSSLROOTCERT), passed to pg
+ * explicitly: pg's own reading of PGSSLMODE from process.env only ever gives `ssl: true`.
+ *
+ * - unset or `disable`: no TLS (unset stays the default it always was: pg cannot do libpq's `prefer`).
+ * - `require`: TLS, the server's certificate not verified, as libpq without a root certificate; with
+ *   PGSSLROOTCERT set, libpq verifies the chain (as verify-ca), and so does this.
+ * - `verify-ca`: TLS, the chain verified against PGSSLROOTCERT, not the host name.
+ * - `verify-full`: TLS, the chain verified against PGSSLROOTCERT and the host name against the
+ *   certificate (its DNS or IP subject alternative names).
+ *
+ * With a PGSSLROOTCERT file, its certificates are the only trust anchors (Node's bundled roots and
+ * NODE_EXTRA_CA_CERTS are not used); PGSSLROOTCERT=system (libpq 16) uses those instead and takes
+ * verify-full only. Refused, each problem naming the variable and the fix: an unknown mode, `allow`
+ * and `prefer`, verify-* without PGSSLROOTCERT, a PGSSLROOTCERT that cannot be read or holds no PEM
+ * certificate, and a PGSSLROOTCERT without PGSSLMODE (it would silently connect in plain text).
+ */
+export function postgresTls(
+  settings: { readonly sslmode?: string; readonly sslrootcert?: string },
+  variables: { readonly sslmode?: string; readonly sslrootcert?: string } = {},
+): PostgresTls {
+  const M = variables.sslmode ?? LIBPQ_VARIABLES.sslmode;
+  const R = variables.sslrootcert ?? LIBPQ_VARIABLES.sslrootcert;
+  const mode = settings.sslmode?.trim() || undefined;
+  const root = settings.sslrootcert?.trim() || undefined;
+  const refuse = (setting: 'sslmode' | 'sslrootcert', message: string): PostgresTls => ({ ok: false, problems: [{ setting, message }] });
+  const bundleHint = `Amazon RDS: the RDS CA bundle, ${RDS_CA_BUNDLE_PATH} in the Bulwark service image`;
+
+  if (mode === undefined || mode === 'disable') {
+    if (mode === undefined && root !== undefined) {
+      return refuse('sslmode', `${R} is set but ${M} is not, which means no TLS at all: set ${M}=verify-full (or verify-ca) to verify the server against ${R}, or unset ${R}`);
+    }
+    return { ok: true, mode: 'disable', ssl: false };
+  }
+  if (mode === 'allow' || mode === 'prefer') {
+    return refuse('sslmode', `${M}=${mode} is not supported: libpq falls back between TLS and plain connections there, which pg cannot do; set ${M}=verify-full (TLS, server verified against ${R}), require (TLS, not verified) or disable (no TLS)`);
+  }
+  if (mode !== 'require' && mode !== 'verify-ca' && mode !== 'verify-full') {
+    const shown = /^[A-Za-z_-]{1,24}$/.test(mode) ? `${M}=${mode}` : `${M} (value not shown)`;
+    return refuse('sslmode', `${shown} is not an SSL mode: use one of ${POSTGRES_SSL_MODES.join(', ')}`);
+  }
+  if (root === undefined) {
+    if (mode === 'require') return { ok: true, mode, ssl: { rejectUnauthorized: false } };
+    return refuse('sslrootcert', `${M}=${mode} verifies the server against the CA certificates in ${R}, which is not set: set ${R} to a PEM file of them (${bundleHint}), or ${R}=system with verify-full for the platform's trusted CAs`);
+  }
+  if (root === 'system') {
+    if (mode !== 'verify-full') return refuse('sslmode', `${R}=system trusts every public CA, so it needs ${M}=verify-full (libpq's rule), not ${mode}: set ${M}=verify-full or point ${R} at a CA file`);
+    return { ok: true, mode, ssl: { rejectUnauthorized: true } };
+  }
+  const read = readRootCertificates(root, R);
+  if ('problem' in read) return refuse('sslrootcert', read.problem);
+  if (mode === 'verify-full') return { ok: true, mode, ssl: { ca: read.certs, rejectUnauthorized: true } };
+  // verify-ca, and require with a root certificate (libpq verifies the chain then too): no host name check.
+  return { ok: true, mode: 'verify-ca', ssl: { ca: read.certs, rejectUnauthorized: true, checkServerIdentity: () => undefined } };
+}
+
+// Node's codes for a server certificate that did not verify.
+const CHAIN_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+const VALIDITY_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/** What to do about a TLS failure of a split connection, naming its variables; '' for other errors. */
+function tlsHint(err: unknown, tls: PostgresTls | undefined, connection: PostgresConnectionSettings | undefined, variables: Readonly<Record<keyof PostgresConnectionSettings, string>>): string {
+  if (!tls?.ok || tls.mode === 'disable' || !connection) return '';
+  const code = (err as { code?: unknown } | null)?.code;
+  const M = variables.sslmode;
+  const R = variables.sslrootcert;
+  const root = connection.sslrootcert?.trim();
+  if (typeof code === 'string' && CHAIN_ERRORS.has(code)) {
+    if (root === 'system') return ` (${M}=${tls.mode}: the server's certificate does not chain to a CA the platform trusts (${R}=system); point ${R} at the CA bundle that issued it)`;
+    return ` (${M}=${tls.mode}: the server's certificate does not chain to a CA in ${R} (${root ?? ''}); point ${R} at the CA bundle that issued it)`;
+  }
+  if (typeof code === 'string' && VALIDITY_ERRORS.has(code)) return ` (${M}=${tls.mode}: the server's certificate or its CA is outside its validity period; renew it, or update ${R})`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return ` (${M}=verify-full: the server's certificate does not name ${variables.host}=${connection.host ?? ''}; connect by a name the certificate holds (its DNS or IP subject alternative names), or set ${M}=verify-ca to verify the chain only)`;
+  }
+  if (errorMessage(err) === 'The server does not support SSL connections') return ` (${M}=${tls.mode} needs TLS: turn ssl on in the server, or set ${M}=disable)`;
+  return '';
+}
+
+/** A pg Client that never connects, failing with `message`: what a pool gets when its TLS settings are unusable, so it never falls back to plain text. */
+function refusingClient(Base: typeof PgClient, message: string): typeof PgClient {
+  return class RefusingClient extends Base {
+    connect(): Promise<PgClient>;
+    connect(callback: (err: Error) => void): void;
+    connect(callback?: (err: Error) => void): Promise<PgClient> | void {
+      const err = new Error(message);
+      if (!callback) return Promise.reject(err);
+      process.nextTick(callback, err);
+    }
+  };
 }
 
 /** What a transaction callback gets: `query` on the transaction's own connection. */
@@ -186,6 +326,8 @@ class PostgresAdapterImpl implements PostgresAdapter {
   private readonly driverErrors = new WeakSet<object>();
   private readonly describeCache = new Map<string, { operation: SqlOperation; table: string }>();
   private readonly tables = new Set<string>();
+  private readonly variables: Readonly<Record<keyof PostgresConnectionSettings, string>>;
+  private readonly tls?: PostgresTls;
 
   constructor(private readonly opts: PostgresAdapterOptions) {
     this.name = opts.name;
@@ -197,12 +339,20 @@ class PostgresAdapterImpl implements PostgresAdapter {
       ...opts.breaker,
       isCallerError: (err) => isPostgresCallerError(err) || !(typeof err === 'object' && err !== null && this.driverErrors.has(err)),
     });
-    const { Pool: PgPool } = loadPeer<typeof import('pg')>('pg', 'postgres');
+    const { Pool: PgPool, Client } = loadPeer<typeof import('pg')>('pg', 'postgres');
+    this.variables = { ...LIBPQ_VARIABLES, ...opts.connectionVariables };
+    let connection: PoolConfig = { connectionString: opts.connectionString };
+    if (opts.connection) {
+      const { sslmode, sslrootcert, ...settings } = opts.connection;
+      this.tls = postgresTls({ sslmode, sslrootcert }, this.variables);
+      // Unusable TLS settings: every connection attempt fails naming them (startup validation reports them first).
+      connection = this.tls.ok ? { ...settings, ssl: this.tls.ssl } : { ...settings, ssl: false, Client: refusingClient(Client, this.tls.problems.map((p) => p.message).join('; ')) };
+    }
     this.pool = new PgPool({
       connectionTimeoutMillis: opts.breaker.timeoutMs,
       query_timeout: opts.breaker.timeoutMs,
       ...opts.pool,
-      ...(opts.connection ? { ...splitConfig(opts.connection) } : { connectionString: opts.connectionString }),
+      ...connection,
     });
     // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash the process.
     this.pool.on('error', (err) => this.log.warn({ err: this.redact(errorMessage(err)) }, 'idle postgres connection lost'));
@@ -229,7 +379,7 @@ class PostgresAdapterImpl implements PostgresAdapter {
     try {
       await withTimeout(this.pool.query('SELECT 1'), this.healthTimeoutMs, `postgres ${this.name} health check`);
     } catch (err) {
-      throw new Error(`postgres ${this.name} health check failed: ${this.redact(errorMessage(err))}`);
+      throw new Error(`postgres ${this.name} health check failed: ${this.redact(errorMessage(err))}${tlsHint(err, this.tls, this.opts.connection, this.variables)}`);
     }
   }
 
@@ -337,11 +487,6 @@ class PostgresAdapterImpl implements PostgresAdapter {
 }
 
 /** A PostgreSQL dependency: pool with fail-fast timeouts, breaker, metrics and logs. */
-function splitConfig({ sslmode, ...settings }: PostgresConnectionSettings): PoolConfig {
-  const ssl = sslFor(sslmode);
-  return { ...settings, ...(ssl ? { ssl } : {}) };
-}
-
 export function createPostgresAdapter(opts: PostgresAdapterOptions): PostgresAdapter {
   return new PostgresAdapterImpl(opts);
 }

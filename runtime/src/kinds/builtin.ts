@@ -45,19 +45,26 @@ export const POSTGRES_KIND = defineKind({
       user: { variable: 'PGUSER', required: true },
       password: { variable: 'PGPASSWORD', required: false, secret: true },
       sslmode: { variable: 'PGSSLMODE', required: false },
+      // A PEM file of the CAs to verify the server with (RDS: RDS_CA_BUNDLE_PATH in the service image).
+      sslrootcert: { variable: 'PGSSLROOTCERT', required: false },
+    },
+    // PGSSLMODE and PGSSLROOTCERT together, as libpq reads them (postgresTls): checked at startup.
+    checkSplit: (settings, variables) => {
+      const tls = postgres().postgresTls({ sslmode: settings.sslmode, sslrootcert: settings.sslrootcert }, variables);
+      return tls.ok ? [] : tls.problems;
     },
   },
   provides: [],
   callMetrics: { calls: METRICS.dbQueriesTotal, errors: METRICS.dbErrorsTotal, duration: METRICS.dbQueryDurationSeconds, callsBy: ['operation'], errorsBy: ['error_type'] },
   isCallerError: (err) => postgres().isPostgresCallerError(err),
   errorType: (err) => postgres().postgresErrorType(err),
-  adapter: ({ base, connection }, options) => {
+  adapter: ({ base, connection, dependency }, options) => {
     const { createPostgresAdapter } = postgres();
     const pool = options?.pool as import('../adapters/postgres').PostgresAdapterOptions['pool'];
     const s = connection.settings;
     if (!s) return createPostgresAdapter({ ...base, connectionString: connection.value ?? '', pool });
-    const settings = { host: s.host, database: s.database, user: s.user, password: s.password, sslmode: s.sslmode, ...(s.port ? { port: Number(s.port) } : {}) };
-    return createPostgresAdapter({ ...base, connection: settings, pool });
+    const settings = { host: s.host, database: s.database, user: s.user, password: s.password, sslmode: s.sslmode, sslrootcert: s.sslrootcert, ...(s.port ? { port: Number(s.port) } : {}) };
+    return createPostgresAdapter({ ...base, connection: settings, connectionVariables: dependency.connection, pool });
   },
 });
 

@@ -29,6 +29,20 @@ export interface ConnectionSpec {
    * with `connection: 'split'` (these default names) or its own names per setting.
    */
   readonly split?: Readonly<Record<string, SplitSetting>>;
+  /**
+   * Checks the split settings together, as read from the environment (PostgreSQL: that PGSSLMODE is
+   * a mode pg can honour and that PGSSLROOTCERT is a readable file of PEM certificates when the mode
+   * needs one). `variables` maps each setting to the variable it is read from, for the messages.
+   * Returns what makes the connection unusable, one problem per setting, each naming the variable and
+   * the fix and never a secret value; the startup validator reports them like a malformed port.
+   */
+  readonly checkSplit?: (settings: Readonly<Record<string, string | undefined>>, variables: Readonly<Record<string, string>>) => readonly SplitProblem[];
+}
+
+/** Why a split connection cannot be used: the setting at fault and a message naming its variable and the fix. */
+export interface SplitProblem {
+  readonly setting: string;
+  readonly message: string;
 }
 
 /** One setting of a split connection. */

@@ -72,8 +72,28 @@ function matchesSchemes(value: string, schemes: readonly string[]): boolean {
   }
 }
 
-/** Per env var: whether it is missing, malformed or fine. Never reads the value into a message. */
-function validateEnv(declaration: ServiceDeclaration, env: NodeJS.ProcessEnv): { results: ValidationResult[]; unusable: Map<string, string> } {
+/**
+ * What each dependency's kind finds wrong with its split settings taken together (PostgreSQL: PGSSLMODE
+ * and PGSSLROOTCERT), by variable. The kind's messages name the variable and the fix, never a secret.
+ */
+function splitProblems(declaration: ServiceDeclaration, env: NodeJS.ProcessEnv): { byVariable: Map<string, string>; byDependency: Map<string, string> } {
+  const byVariable = new Map<string, string>();
+  const byDependency = new Map<string, string>();
+  for (const [name, dep] of Object.entries(declaration.dependencies)) {
+    const check = kindOf(dep.kind)?.connection?.checkSplit;
+    if (!check || !dep.connection) continue;
+    const settings = Object.fromEntries(Object.entries(dep.connection).map(([setting, variable]) => [setting, isSet(env[variable]) ? env[variable] : undefined]));
+    for (const problem of check(settings, dep.connection)) {
+      const variable = dep.connection[problem.setting];
+      if (variable && !byVariable.has(variable)) byVariable.set(variable, problem.message);
+      if (!byDependency.has(name)) byDependency.set(name, problem.message);
+    }
+  }
+  return { byVariable, byDependency };
+}
+
+/** Per env var: whether it is missing, malformed or fine. Never reads a value into a message (a kind's split check may name a non-secret one). */
+function validateEnv(declaration: ServiceDeclaration, env: NodeJS.ProcessEnv): { results: ValidationResult[]; unusable: Map<string, string>; unusableDependencies: Map<string, string> } {
   // The connection rule of the kind using each variable, as the kind describes it.
   const urlRuleFor = new Map<string, { title: string; schemes: readonly string[]; example: string }>();
   const integerVars = new Set<string>(); // split settings that must be whole numbers (a port)
@@ -85,6 +105,7 @@ function validateEnv(declaration: ServiceDeclaration, env: NodeJS.ProcessEnv): {
   }
   const results: ValidationResult[] = [];
   const unusable = new Map<string, string>(); // variable → why a dependency using it cannot be checked
+  const split = splitProblems(declaration, env);
   for (const [name, decl] of Object.entries(declaration.env)) {
     const started = performance.now();
     const value = env[name];
@@ -109,9 +130,16 @@ function validateEnv(declaration: ServiceDeclaration, env: NodeJS.ProcessEnv): {
         message = `${name} is not a valid ${rule.title} URL; expected the form ${rule.example} (value not shown)`;
       }
     }
+    // The settings taken together (an SSL mode that needs a root certificate that is not set): the kind's verdict.
+    const problem = split.byVariable.get(name);
+    if (problem && !(isSet(value) && unusable.has(name))) {
+      unusable.set(name, problem);
+      status = decl.required ? 'fail' : 'warning';
+      message = problem;
+    }
     results.push({ name: `env:${name}`, status, message, critical: decl.required, duration_ms: round(performance.now() - started) });
   }
-  return { results, unusable };
+  return { results, unusable, unusableDependencies: split.byDependency };
 }
 
 async function checkDependency(
@@ -171,14 +199,14 @@ export async function validateStartup(opts: ValidateStartupOptions): Promise<Val
   const redactor = opts.redactor ?? SecretRedactor.forDeclaration(declaration, env);
   const started = performance.now();
   const deadline = started + declaration.startup.timeoutMs;
-  const { results: envResults, unusable } = validateEnv(declaration, env);
+  const { results: envResults, unusable, unusableDependencies } = validateEnv(declaration, env);
 
   const dependencyResults = await Promise.all(
     Object.entries(declaration.dependencies).map(async ([name, dep]): Promise<ValidationResult> => {
       const label = `${name} (${dep.kind})`;
       const split = kindOf(dep.kind)?.connection?.split ?? {};
       const variables = [...(dep.env ? [dep.env] : []), ...Object.entries(dep.connection ?? {}).filter(([setting, v]) => split[setting]?.required || isSet(env[v])).map(([, v]) => v)];
-      const why = variables.map((v) => unusable.get(v)).find((w) => w !== undefined);
+      const why = variables.map((v) => unusable.get(v)).find((w) => w !== undefined) ?? unusableDependencies.get(name);
       const status = dep.critical ? 'fail' : 'warning';
       if (why) return { name: `dependency:${name}`, status, message: `${label} not checked: ${why}`, critical: dep.critical, duration_ms: 0 };
       const check = checks[name];

@@ -134,7 +134,7 @@ describe('defineService', () => {
       'env.PORT: is reserved: deployments set it from the declared port; remove it from env',
       'env.ENABLE_CIRCUIT_BREAKER: is reserved: it is a feature flag: deployments set every flag explicitly; remove it from env',
       'env.SHUTDOWN_TIMEOUT_MS: is reserved: it is a shutdown setting the runtime reads and deployments set; remove it from env',
-      'dependencies.db.env: is required for a postgres dependency: name the environment variable holding its connection URL (e.g. "DATABASE_URL"), or connection: \'split\' for PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE',
+      'dependencies.db.env: is required for a postgres dependency: name the environment variable holding its connection URL (e.g. "DATABASE_URL"), or connection: \'split\' for PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, PGSSLROOTCERT',
       'dependencies.cache.env: "ENABLE_PROMETHEUS_METRICS" is reserved: it is a feature flag: deployments set every flag explicitly; name another variable',
     ]);
   });
@@ -158,7 +158,7 @@ describe('defineService', () => {
 
   it('takes split connection settings where the kind has them, with default or own variable names', () => {
     const own = defineService({ name: 'orders', dependencies: { db: { kind: 'postgres', connection: { host: 'DB_HOST', password: 'DB_PASSWORD' } } } });
-    expect(own.dependencies.db!.connection).toEqual({ host: 'DB_HOST', port: 'PGPORT', database: 'PGDATABASE', user: 'PGUSER', password: 'DB_PASSWORD', sslmode: 'PGSSLMODE' });
+    expect(own.dependencies.db!.connection).toEqual({ host: 'DB_HOST', port: 'PGPORT', database: 'PGDATABASE', user: 'PGUSER', password: 'DB_PASSWORD', sslmode: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT' });
     expect(own.env.DB_PASSWORD).toEqual({ required: false, secret: true });
     expect(
       problemsOf({
@@ -174,9 +174,9 @@ describe('defineService', () => {
     ).toEqual([
       'dependencies.a.connection: cannot go with env: give one URL variable (env) or the split settings (connection), not both',
       'dependencies.b.connection: a redis dependency takes no split connection settings; name its variable with env',
-      'dependencies.c.connection.hostname: unknown field; expected one of host, port, database, user, password, sslmode',
+      'dependencies.c.connection.hostname: unknown field; expected one of host, port, database, user, password, sslmode, sslrootcert',
       'dependencies.d.connection.host: "PORT" is reserved: deployments set it from the declared port; name another variable',
-      'dependencies.e.env: is required for a postgres dependency: name the environment variable holding its connection URL (e.g. "DATABASE_URL"), or connection: \'split\' for PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE',
+      'dependencies.e.env: is required for a postgres dependency: name the environment variable holding its connection URL (e.g. "DATABASE_URL"), or connection: \'split\' for PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, PGSSLROOTCERT',
     ]);
   });
 

@@ -1,0 +1,316 @@
+/**
+ * TLS as on AWS, against real servers that accept nothing else: a PostgreSQL with `ssl = on` and a
+ * pg_hba.conf without a single `host` line (Amazon RDS with verification: PGSSLMODE=verify-full and
+ * the CA bundle in PGSSLROOTCERT) and a Redis listening only on its TLS port (ElastiCache with
+ * in-transit encryption: REDIS_URL=rediss://…). Certificates come from a throwaway CA made here with
+ * openssl; the server certificate names DNS:localhost and IP:127.0.0.1.
+ *
+ * Proves: the example service, started as a real process with its environment shaped exactly as
+ * the ECS task definition gives it, reaches OPTIMAL and writes and reads through its cache, without
+ * its database password in any log line; the servers refuse plain connections; verify-full with
+ * another CA fails startup naming the problem (even though NODE_EXTRA_CA_CERTS trusts the right CA:
+ * PGSSLROOTCERT's certificates are the only trust anchors); verify-full checks the host name and
+ * verify-ca does not; require encrypts without verifying; a DATABASE_URL with sslmode and
+ * sslrootcert gets TLS from pg itself.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort, requireBinary, startPostgres, startRedis, waitFor, type ServerTls, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
+import { createRuntime, defineService, type ValidationSummary } from '@bulwark/runtime';
+import { LogCapture } from '../runtime/logging/capture';
+
+const ROOT = join(__dirname, '..', '..');
+/** The example service with its database declared split, as the ECS task definition provides it. */
+const ENTRY = join('test', 'service', 'fixtures', 'split-connection-service.ts');
+/** From spawn to /health/ready 200, or to exit: tsx compiles on load, and the machine is shared. */
+const PROCESS_LIMIT_MS = 120_000;
+
+interface Ca {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** A throwaway CA (EC P-256, valid two days). */
+function makeCa(dir: string, name: string, openssl: string): Ca {
+  const ca = { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
+  execFileSync(openssl, [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', ca.keyFile, '-out', ca.certFile,
+    '-days', '2', '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ], { stdio: 'pipe' });
+  return ca;
+}
+
+/** A server certificate issued by `ca`, naming `sans` (e.g. DNS:localhost, IP:127.0.0.1). */
+function makeServerCert(dir: string, name: string, ca: Ca, sans: string, openssl: string): ServerTls {
+  const keyFile = join(dir, `${name}.key`);
+  const csr = join(dir, `${name}.csr`);
+  const certFile = join(dir, `${name}.crt`);
+  const ext = join(dir, `${name}.ext`);
+  writeFileSync(ext, `subjectAltName=${sans}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+  execFileSync(openssl, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', csr, '-subj', '/CN=localhost'], { stdio: 'pipe' });
+  execFileSync(openssl, ['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-set_serial', '1', '-days', '2', '-extfile', ext, '-out', certFile], { stdio: 'pipe' });
+  return { certFile, keyFile, caFile: ca.certFile };
+}
+
+interface ServiceRun {
+  readonly port: number;
+  readonly url: string;
+  /** stdout and stderr so far. */
+  output(): string;
+  readonly exited: Promise<number | null>;
+  running(): boolean;
+  /** SIGTERM, then SIGKILL if it has not exited within 15 s. */
+  stop(): Promise<void>;
+}
+
+/** The fixture service as a real process with exactly `env` (plus PATH, HOME, PORT and HOST). */
+async function runService(env: Record<string, string>): Promise<ServiceRun> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  let code: number | null | undefined;
+  // 'close', not 'exit': every byte of its output has been read by then.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (c) => resolve((code = c))));
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited,
+    running: () => code === undefined,
+    async stop() {
+      if (code !== undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resolves with `promise`, or rejects naming `what` after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('TLS to PostgreSQL and Redis, as on AWS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-tls-'));
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+  const runs: ServiceRun[] = [];
+  let ca: Ca;
+  let otherCa: Ca;
+  /** A certificate from the right CA that names only DNS:localhost, for the host name check. */
+  let dnsOnly: ServerTls;
+  let pg: ThrowawayPostgres | undefined;
+  let redis: ThrowawayServer | undefined;
+
+  beforeAll(async () => {
+    const openssl = requireBinary('openssl', 'openssl');
+    ca = makeCa(dir, 'bulwark-test-ca', openssl);
+    otherCa = makeCa(dir, 'bulwark-other-ca', openssl);
+    const tls = makeServerCert(dir, 'server', ca, 'DNS:localhost,IP:127.0.0.1', openssl);
+    dnsOnly = makeServerCert(dir, 'dns-only', ca, 'DNS:localhost', openssl);
+    await Promise.all([startPostgres({ tls }).then((s) => (pg = s)), startRedis({ tls }).then((s) => (redis = s))]);
+    // The role the service connects as: a password, checked with SCRAM over TLS (pg_hba), and its own database.
+    const admin = new Client({ connectionString: pg!.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE app LOGIN PASSWORD '${password}'`);
+      await admin.query('CREATE DATABASE providers OWNER app');
+    } finally {
+      await admin.end();
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(runs.map((r) => r.stop()));
+    await Promise.all([pg?.destroy(), redis?.destroy()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The environment of the ECS task: libpq's split variables, REDIS_URL, no OPENAI_API_KEY. */
+  const taskEnv = (over: Record<string, string> = {}): Record<string, string> => ({
+    PGHOST: 'localhost',
+    PGPORT: String(pg!.port),
+    PGDATABASE: 'providers',
+    PGUSER: 'app',
+    PGPASSWORD: password,
+    PGSSLMODE: 'verify-full',
+    PGSSLROOTCERT: ca.certFile,
+    REDIS_URL: `rediss://localhost:${redis!.port}`,
+    // Stands in for Amazon's root CAs, which Node trusts by default and which ElastiCache's
+    // certificate chains to: here it is what lets the rediss:// connection verify.
+    NODE_EXTRA_CA_CERTS: ca.certFile,
+    ...over,
+  });
+
+  it('refuses plain connections: PostgreSQL finds no pg_hba.conf entry, Redis has no plain port', async () => {
+    const plain = new Client({ host: '127.0.0.1', port: pg!.port, user: 'postgres', database: 'postgres', ssl: false, connectionTimeoutMillis: 30_000 });
+    await expect(plain.connect()).rejects.toThrow('no pg_hba.conf entry for host "127.0.0.1", user "postgres", database "postgres", no encryption');
+    await plain.end().catch(() => undefined);
+
+    // A plain PING on Redis's only port: the TLS listener closes the connection without a reply.
+    const socket = createConnection({ host: '127.0.0.1', port: redis!.port }, () => socket.write('PING\r\n'));
+    try {
+      const reply = await within(
+        new Promise<string>((resolve) => {
+          let got = '';
+          socket.on('data', (d) => (got += d.toString('latin1')));
+          socket.on('error', () => undefined);
+          socket.on('close', () => resolve(got));
+        }),
+        60_000,
+        'Redis closing a plain connection',
+      );
+      expect(reply).not.toContain('PONG');
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('runs the example service with the ECS task environment: OPTIMAL, writes and cached reads over TLS, no password in any log line', async () => {
+    const service = await runService(taskEnv());
+    runs.push(service);
+    const ready = await waitFor(
+      async () => {
+        if (!service.running()) throw new Error(`the service exited: ${service.output().slice(-3000)}`);
+        const res = await fetch(`${service.url}/health/ready`).catch(() => undefined);
+        return res?.status === 200 ? ((await res.json()) as { status: string; level_name: string }) : undefined;
+      },
+      PROCESS_LIMIT_MS,
+      'the service to be ready',
+      200,
+    );
+    expect(ready).toMatchObject({ status: 'ready', level_name: 'OPTIMAL' });
+    const health = (await (await fetch(`${service.url}/health`)).json()) as { level_name: string; dependencies: Record<string, { state: string }> };
+    expect(health.level_name).toBe('OPTIMAL');
+    expect(Object.fromEntries(Object.entries(health.dependencies).map(([name, d]) => [name, d.state]))).toEqual({ db: 'healthy', cache: 'healthy', ai: 'disabled' });
+
+    const created = await fetch(`${service.url}/providers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Acme TLS', category: 'logistics', city: 'Rosario' }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: number };
+    const first = await fetch(`${service.url}/providers/${id}`);
+    expect([first.status, first.headers.get('x-cache')]).toEqual([200, 'miss']);
+    const second = await fetch(`${service.url}/providers/${id}`);
+    expect([second.status, second.headers.get('x-cache')]).toEqual([200, 'hit']);
+    expect(await second.json()).toMatchObject({ id, name: 'Acme TLS', city: 'Rosario' });
+
+    // The service's own connections, as PostgreSQL sees them: all over TLS.
+    const admin = new Client({ connectionString: pg!.url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ tls: boolean }>("SELECT s.ssl AS tls FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = 'app'");
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((r) => r.tls)).toBe(true);
+    } finally {
+      await admin.end();
+    }
+
+    await service.stop();
+    expect(await service.exited).toBe(0);
+    const output = service.output();
+    expect(output).toContain('"msg":"listening"');
+    expect(output).not.toContain(password);
+  });
+
+  it('fails startup with verify-full against another CA, naming the problem, although NODE_EXTRA_CA_CERTS trusts the right one', async () => {
+    const service = await runService(taskEnv({ PGSSLROOTCERT: otherCa.certFile }));
+    runs.push(service);
+    expect(await within(service.exited, PROCESS_LIMIT_MS, 'the service exiting')).toBe(1);
+    const output = service.output();
+    const fatal = output.split('\n').find((l) => l.includes('"level":"fatal"'));
+    expect(fatal).toContain('db (postgres) unreachable');
+    expect(fatal).toContain(`PGSSLMODE=verify-full: the server's certificate does not chain to a CA in PGSSLROOTCERT (${otherCa.certFile}); point PGSSLROOTCERT at the CA bundle that issued it`);
+    expect(output).not.toContain(password);
+  });
+
+  describe('in process', () => {
+    const billing = defineService({ name: 'billing', dependencies: { db: { kind: 'postgres', critical: true, connection: 'split' } } });
+
+    /** Starts a runtime with the task environment (plus `over`); its summary, and whether its connection is TLS. */
+    async function connect(over: Record<string, string>): Promise<{ summary: ValidationSummary; message?: string; tls?: boolean; logs: string }> {
+      const logs = new LogCapture();
+      const runtime = createRuntime(billing, { env: taskEnv(over), logDestination: logs, nodeMetrics: false, exit: () => undefined });
+      const db = runtime.postgres('db');
+      try {
+        const summary = await runtime.start();
+        const { rows } = await db.query<{ tls: boolean }>('SELECT ssl AS tls FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+        return { summary, tls: rows[0]?.tls, logs: logs.text };
+      } catch (err) {
+        const e = err as Error & { summary: ValidationSummary };
+        return { summary: e.summary, message: e.message, logs: logs.text };
+      } finally {
+        await runtime.stop();
+      }
+    }
+
+    it('verify-full checks the host name against the certificate; verify-ca checks only the chain', async () => {
+      // The certificate names IP:127.0.0.1 as well as DNS:localhost: both verify.
+      expect(await connect({ PGHOST: '127.0.0.1' })).toMatchObject({ summary: { status: 'healthy' }, tls: true });
+      // A server whose certificate (from the same CA) names only DNS:localhost, reached by its IP address.
+      const other = await startPostgres({ tls: dnsOnly });
+      try {
+        const byIp = { PGHOST: '127.0.0.1', PGPORT: String(other.port), PGUSER: 'postgres', PGDATABASE: 'postgres', PGPASSWORD: '' };
+        const full = await connect(byIp);
+        expect(full.summary.status).toBe('unhealthy');
+        expect(full.message).toContain("Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list");
+        expect(full.message).toContain("(PGSSLMODE=verify-full: the server's certificate does not name PGHOST=127.0.0.1; connect by a name the certificate holds");
+        expect(await connect({ ...byIp, PGSSLMODE: 'verify-ca' })).toMatchObject({ summary: { status: 'healthy' }, tls: true });
+        expect(await connect({ ...byIp, PGHOST: 'localhost' })).toMatchObject({ summary: { status: 'healthy' }, tls: true });
+      } finally {
+        await other.destroy();
+      }
+      // verify-ca still checks the chain.
+      const wrongCa = await connect({ PGSSLMODE: 'verify-ca', PGSSLROOTCERT: otherCa.certFile });
+      expect(wrongCa.message).toContain(`(PGSSLMODE=verify-ca: the server's certificate does not chain to a CA in PGSSLROOTCERT (${otherCa.certFile}); point PGSSLROOTCERT at the CA bundle that issued it)`);
+      expect(wrongCa.logs).not.toContain(password);
+    });
+
+    it('require encrypts without verifying the server; disable is refused by the TLS-only server', async () => {
+      // Nothing in this process trusts the test CA (NODE_EXTRA_CA_CERTS is only in the runtime's env
+      // object here), so a verifying connection would fail: require connects, encrypted, unverified.
+      expect(await connect({ PGSSLMODE: 'require', PGSSLROOTCERT: '' })).toMatchObject({ summary: { status: 'healthy' }, tls: true });
+      const system = await connect({ PGSSLROOTCERT: 'system' });
+      expect(system.message).toContain("(PGSSLMODE=verify-full: the server's certificate does not chain to a CA the platform trusts (PGSSLROOTCERT=system); point PGSSLROOTCERT at the CA bundle that issued it)");
+      const plain = await connect({ PGSSLMODE: 'disable', PGSSLROOTCERT: '' });
+      expect(plain.message).toContain('no pg_hba.conf entry for host "127.0.0.1", user "app", database "providers", no encryption');
+    });
+
+    it('leaves a DATABASE_URL to pg: its sslmode and sslrootcert give verified TLS', async () => {
+      const withUrl = defineService({ name: 'billing', dependencies: { db: { kind: 'postgres', critical: true, env: 'DATABASE_URL' } } });
+      const url = (root: string) => `postgres://app:${password}@localhost:${pg!.port}/providers?sslmode=verify-full&sslrootcert=${encodeURIComponent(root)}`;
+      for (const [root, healthy] of [[ca.certFile, true], [otherCa.certFile, false]] as const) {
+        const logs = new LogCapture();
+        const runtime = createRuntime(withUrl, { env: { DATABASE_URL: url(root) }, logDestination: logs, nodeMetrics: false, exit: () => undefined });
+        const db = runtime.postgres('db');
+        const summary = await runtime.start().then(
+          (s) => s,
+          (e: { summary: ValidationSummary }) => e.summary,
+        );
+        expect({ root, status: summary.status }).toEqual({ root, status: healthy ? 'healthy' : 'unhealthy' });
+        if (healthy) expect((await db.query<{ tls: boolean }>('SELECT ssl AS tls FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows).toEqual([{ tls: true }]);
+        await runtime.stop();
+        expect(logs.text).not.toContain(password);
+      }
+    });
+  });
+});

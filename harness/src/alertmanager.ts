@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary } from './binaries';
+import { terminate } from './child-process';
 import { freePort, waitFor } from './ports';
 
 /** An alert as Alertmanager's API v2 reports it. */
@@ -75,14 +76,7 @@ export async function startAlertmanager(opts: { config: Readonly<Record<string, 
       return (await res.json()) as AlertmanagerAlert[];
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
-        clearTimeout(timer);
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
+      await terminate(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };

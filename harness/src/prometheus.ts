@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { requireBinary } from './binaries';
+import { terminate } from './child-process';
 import { freePort, waitFor } from './ports';
 
 export interface PrometheusTarget {
@@ -97,14 +98,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Throwawa
       return (await api<{ alerts: PrometheusAlert[] }>('/api/v1/alerts')).alerts;
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
-        clearTimeout(timer);
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
+      await terminate(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -13,6 +13,7 @@ export { BreakerOpenError, BreakerTimeoutError, BreakerShutdownError } from './b
 export { neverAbortedSignal, type Breaker, type BreakerOptions, type BreakerState } from './breakers/breaker';
 export { BreakerRegistry, type BreakerRegistryOptions, type BreakerSnapshot, type BreakerStateChange } from './breakers/registry';
 export * from './degradation/manager';
+export { runWithTimeout, CheckTimeoutError } from './degradation/check';
 export { measureHealthCheck, withTimeout, COMMON_ERROR_TYPE, type AdapterBaseOptions, type AdapterContext, type DependencyAdapter } from './adapters/common';
 export { createRedisAdapter, createRedisClient, redisErrorType, REDIS_ERROR_TYPE, type RedisAdapter, type RedisAdapterOptions } from './adapters/redis';
 export {

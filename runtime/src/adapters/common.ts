@@ -6,6 +6,7 @@ import type { BreakerRegistry } from '../breakers/registry';
 import type { BreakerSettings, DependencyKind } from '../declaration/types';
 import type { RuntimeMetrics } from '../metrics/registry';
 import { SecretRedactor } from '../secrets/redact';
+import { deadline } from '../degradation/check';
 
 /** What every adapter needs from the runtime. */
 export interface AdapterContext {
@@ -59,11 +60,14 @@ export async function measureHealthCheck(adapter: Pick<DependencyAdapter, 'healt
   }
 }
 
-/** Rejects with a timeout error when `promise` does not settle within `ms`; clears its timer either way. */
+/**
+ * Rejects with a timeout error when `promise` does not settle within `ms` (an answer that arrived
+ * while this process was stalled still counts: see `deadline`); clears its timer either way.
+ */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer = deadline(ms, () => reject(new Error(`${what} timed out after ${ms} ms`)));
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

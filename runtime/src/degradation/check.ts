@@ -9,12 +9,23 @@ export class CheckTimeoutError extends Error {
 }
 
 /**
- * Runs `check` and rejects with CheckTimeoutError if it has not settled after `timeoutMs`.
+ * Calls `expire` once `ms` have passed, but only after the I/O that arrived meanwhile has been read.
+ * Node runs expired timers before it polls for I/O: when this process was stalled past the
+ * deadline (a busy host, a long garbage collection), a plain timer would report a timeout although
+ * the answer is already waiting to be read. `setImmediate` runs after that poll.
+ */
+export function deadline(ms: number, expire: () => void): NodeJS.Timeout {
+  return setTimeout(() => setImmediate(expire), ms);
+}
+
+/**
+ * Runs `check` and rejects with CheckTimeoutError if it has not settled after `timeoutMs`
+ * (an answer that arrived while this process was stalled still counts: see `deadline`).
  * The timer is always cleared, so a finished check leaves nothing behind.
  */
 export function runWithTimeout(check: DependencyCheck, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CheckTimeoutError(timeoutMs)), timeoutMs);
+    const timer = deadline(timeoutMs, () => reject(new CheckTimeoutError(timeoutMs)));
     let started: Promise<void>;
     try {
       started = Promise.resolve(check());

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { providersService } from '../lib/services/providers';
 import { startOpenAIServer, type OpenAIServer } from '@bulwark/harness';
-import { startPostgres, startRedis, type ThrowawayServer } from '@bulwark/harness';
+import { postgresEnv, redisEnv, startPostgres, startRedis, type ThrowawayServer } from '@bulwark/harness';
 import { compareServers, type CompareOptions, type Comparison } from './http/compare';
 import { cpuPlan } from './lib/cpus';
 import type { LoadResult } from './http/load';
@@ -277,7 +277,7 @@ async function dependencies(): Promise<Dependencies> {
     pg,
     redis,
     ai,
-    env: { DATABASE_URL: pg.url, REDIS_URL: redis.url, OPENAI_API_KEY: 'sk-bench-local-stand-in-key-0001', OPENAI_BASE_URL: ai.baseURL, LOG_LEVEL: 'info' },
+    env: { ...postgresEnv(pg.port), ...redisEnv(redis.port), OPENAI_API_KEY: 'sk-bench-local-stand-in-key-0001', OPENAI_BASE_URL: ai.baseURL, LOG_LEVEL: 'info' },
   };
   return deps;
 }

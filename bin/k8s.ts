@@ -16,7 +16,7 @@ import {
   renderManifestsReadme,
   type ObservedServiceChartProps,
 } from '@bulwark/constructs/k8s';
-import { SERVICES } from '../lib/services';
+import { DEPLOYMENTS, SERVICES } from '../lib/services';
 
 const MANIFEST_EXTENSION = '.k8s.yaml';
 
@@ -25,7 +25,7 @@ export interface SynthKubernetesOptions {
   readonly services?: readonly ServiceDeclaration[];
   /** Image per service name. @default `<service name>:<declared version>` */
   readonly images?: Readonly<Record<string, string>>;
-  /** Extra chart props per service name (everything but `service` and `image`). */
+  /** Extra chart props per service name (everything but `service` and `image`); `env` adds to the deployment's `kubernetesEnv`. */
   readonly chartProps?: Readonly<Record<string, Omit<ObservedServiceChartProps, 'service' | 'image'>>>;
 }
 
@@ -41,14 +41,16 @@ export function defaultImage(service: ServiceDeclaration): string {
 export function synthKubernetesManifests(outdir = 'dist/k8s', options: SynthKubernetesOptions = {}): string[] {
   const services = options.services ?? SERVICES;
   const app = new App({ outdir, outputFileExtension: MANIFEST_EXTENSION, yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  const charts = services.map(
-    (service) =>
-      new ObservedServiceChart(app, service.name, {
-        ...options.chartProps?.[service.name],
-        service,
-        image: options.images?.[service.name] ?? defaultImage(service),
-      }),
-  );
+  const charts = services.map((service) => {
+    const props = options.chartProps?.[service.name];
+    const env = { ...DEPLOYMENTS.find((d) => d.service.name === service.name)?.kubernetesEnv, ...props?.env };
+    return new ObservedServiceChart(app, service.name, {
+      ...props,
+      ...(Object.keys(env).length ? { env } : {}),
+      service,
+      image: options.images?.[service.name] ?? defaultImage(service),
+    });
+  });
   const manifestFiles = charts.map((chart) => `${chart.node.id}${MANIFEST_EXTENSION}`);
 
   mkdirSync(outdir, { recursive: true });

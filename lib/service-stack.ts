@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CfnOutput, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, SecretValue, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -7,7 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@bulwark/runtime';
-import { MonitoringWorkspace, ObservedService, ServiceDashboards, type GrafanaVersion } from '@bulwark/constructs/aws';
+import { MonitoringWorkspace, ObservedService, ServiceDashboards, type GrafanaVersion, type ServiceSecret } from '@bulwark/constructs/aws';
+import { pascal, ServiceDependencies, type ServiceDependenciesOptions } from './service-dependencies';
 
 /** Path of the Prometheus HTTP API's instant query, under the workspace's endpoint. */
 export const PROMETHEUS_QUERY_PATH = 'api/v1/query';
@@ -38,20 +39,35 @@ export interface ServiceStackProps extends StackProps {
   /** Where the service's image comes from: a Dockerfile in this repository, or a registry. */
   readonly image: ImageSource;
   /**
-   * `create`: the stack creates one Secrets Manager secret per secret env var, named
-   * `bulwark/<service>/<VAR>`, with a random placeholder value the operator replaces
+   * The secret env vars the stack does not provision (ServiceDependencies' `operatorVariables`: the
+   * providers service's OPENAI_API_KEY). `create`: one Secrets Manager secret each, named
+   * `bulwark/<service>/<VAR>`, blank (one space, which the runtime reads as not set: an optional
+   * dependency stays disabled, a required variable fails startup) until the operator puts the value
    * (`aws secretsmanager put-secret-value`). `import`: the secrets already exist under those names.
    * @default 'create'
    */
   readonly secrets?: 'create' | 'import';
+  /**
+   * The databases and caches the stack provisions for the service's split PostgreSQL and Redis
+   * dependencies: deletion protection, what `cdk destroy` keeps (a final snapshot), sizes, ports.
+   * @default - ServiceDependencies' defaults: deletion protection on, SNAPSHOT on removal, Multi-AZ
+   */
+  readonly serviceDependencies?: ServiceDependenciesOptions;
   /** @default DEFAULT_GRAFANA_VERSION */
   readonly grafanaVersion?: GrafanaVersion;
 }
 
-/** The example app's stack: deploys one declared service with its monitoring. */
+/**
+ * The example app's stack: deploys one declared service with its monitoring and what its
+ * dependencies need (ServiceDependencies: RDS for PostgreSQL, ElastiCache for Redis, created
+ * before the ECS service and reachable only from it); the remaining secrets are the operator's.
+ */
 export class ServiceStack extends Stack {
   readonly service: ServiceDeclaration;
   readonly vpc: ec2.Vpc;
+  /** The databases and caches of the service's dependencies, and the settings its task gets for them. */
+  readonly serviceDependencies: ServiceDependencies;
+  /** The secrets the operator fills (ServiceDependencies' `operatorVariables`), by env var. */
   readonly secrets: Readonly<Record<string, secretsmanager.ISecret>>;
   readonly monitoring: MonitoringWorkspace;
   readonly app: ObservedService;
@@ -65,6 +81,12 @@ export class ServiceStack extends Stack {
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 1,
+      // Tasks in Private (out through the NAT gateway), databases and caches in Data: no route to or from the internet.
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+        { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
       flowLogs: {
         rejected: {
           trafficType: ec2.FlowLogTrafficType.REJECT,
@@ -73,21 +95,25 @@ export class ServiceStack extends Stack {
       },
     });
 
+    this.serviceDependencies = new ServiceDependencies(this, 'Dependencies', { ...props.serviceDependencies, declaration: props.service, vpc: this.vpc });
+
     this.secrets = Object.fromEntries(
-      Object.entries(props.service.env)
-        .filter(([, v]) => v.secret)
-        .map(([envVar, v]) => {
-          const secretName = `bulwark/${name}/${envVar}`;
-          const secret =
-            props.secrets === 'import'
-              ? secretsmanager.Secret.fromSecretNameV2(this, `Secret${envVar}`, secretName)
-              : new secretsmanager.Secret(this, `Secret${envVar}`, {
-                  secretName,
-                  description: `${envVar} of ${name}${v.description ? ` (${v.description})` : ''}. A random placeholder until the operator puts the real value.`,
-                });
-          return [envVar, secret];
-        }),
+      this.serviceDependencies.operatorVariables.map((envVar) => {
+        const v = props.service.env[envVar]!;
+        const secretName = `bulwark/${name}/${envVar}`;
+        const secret =
+          props.secrets === 'import'
+            ? secretsmanager.Secret.fromSecretNameV2(this, `Secret${envVar}`, secretName)
+            : new secretsmanager.Secret(this, `Secret${envVar}`, {
+                secretName,
+                description: `${envVar} of ${name}${v.description ? ` (${v.description})` : ''}. Blank (one space: Secrets Manager stores no empty value) until the operator puts the value; the service reads blank as not set.`,
+                // Not a placeholder: blank is "not configured" to the runtime (an optional dependency is disabled).
+                secretStringValue: SecretValue.unsafePlainText(' '),
+              });
+        return [envVar, secret];
+      }),
     );
+    const secrets: Record<string, ServiceSecret> = { ...this.serviceDependencies.secrets, ...this.secrets };
 
     this.monitoring = new MonitoringWorkspace(this, 'Monitoring', { alias: `bulwark-${name}`, services: [props.service] });
 
@@ -96,11 +122,14 @@ export class ServiceStack extends Stack {
       vpc: this.vpc,
       image: containerImage(props.image),
       workspace: this.monitoring,
-      secrets: this.secrets,
+      environment: this.serviceDependencies.environment,
+      secrets,
       flags: { startupFailOnWarning: false },
       // The outside-in alarms page where the alert manager's alerts go.
       alarmTopics: { critical: this.monitoring.topicFor('critical'), warning: this.monitoring.topicFor('warning') },
     });
+
+    this.serviceDependencies.connectFrom(this.app);
 
     this.dashboards = new ServiceDashboards(this, 'Dashboards', {
       prometheus: this.monitoring,
@@ -124,6 +153,13 @@ export class ServiceStack extends Stack {
       WarningAlertsTopicArn: [this.monitoring.warningTopic.topicArn, 'SNS topic of warning alerts and alarms: subscribe the team'],
       HeartbeatTopicArn: [this.monitoring.heartbeatTopic.topicArn, 'SNS topic of the always-firing Heartbeat alert: for a dead man\'s switch, not people'],
     };
+    for (const [dep, db] of Object.entries(this.serviceDependencies.databases)) {
+      outputs[`${pascal(dep)}Endpoint`] = [`${db.instance.dbInstanceEndpointAddress}:${db.instance.dbInstanceEndpointPort}`, `PostgreSQL of the ${dep} dependency (PGHOST:PGPORT), reachable only from the service's tasks`];
+      outputs[`${pascal(dep)}SecretArn`] = [db.secret.secretArn, `Generated credentials (username, password) of the PostgreSQL of the ${dep} dependency: PGUSER and PGPASSWORD of the tasks`];
+    }
+    for (const [dep, cache] of Object.entries(this.serviceDependencies.caches)) {
+      outputs[`${pascal(dep)}Endpoint`] = [`${cache.replicationGroup.attrPrimaryEndPointAddress}:${cache.replicationGroup.attrPrimaryEndPointPort}`, `Primary endpoint of the Valkey of the ${dep} dependency (REDIS_HOST:REDIS_PORT, TLS and AUTH), reachable only from the service's tasks`];
+    }
     for (const [id, [value, description]] of Object.entries(outputs)) new CfnOutput(this, id, { value, description });
   }
 
@@ -139,7 +175,7 @@ export class ServiceStack extends Stack {
       if (secret instanceof secretsmanager.Secret) {
         Validations.of(secret).acknowledge({
           id: 'AwsSolutions-SMG4',
-          reason: 'Connection strings and an API key issued by other systems: they are rotated where they are issued, then put here; a Secrets Manager rotation Lambda cannot mint them.',
+          reason: 'Values the operator puts (the OpenAI API key): issued and rotated by another system, then put here; a Secrets Manager rotation Lambda cannot mint them.',
         });
       }
     }

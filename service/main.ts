@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run service`: the providers service, configured only from the environment
- * (PORT, DATABASE_URL, REDIS_URL, OPENAI_API_KEY, OPENAI_BASE_URL and the feature flags).
+ * (PORT; PostgreSQL's PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, PGSSLROOTCERT;
+ * Redis' REDIS_HOST, REDIS_PORT, REDIS_USERNAME, REDIS_PASSWORD, REDIS_TLS; OPENAI_API_KEY,
+ * OPENAI_BASE_URL; LOG_LEVEL, the shutdown settings and the feature flags).
  */
 import { FlagError } from '@bulwark/runtime';
 import { startService } from './server';

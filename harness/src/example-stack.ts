@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { requireStackBinaries } from './binaries';
+import { postgresEnv, redisEnv } from './connection-env';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
 import { startOpenAIServer, type OpenAIServer } from './openai-server';
 import { startPrometheus, type ThrowawayPrometheus } from './prometheus';
@@ -23,7 +24,7 @@ export interface ProcessStack {
   readonly ai: OpenAIServer;
   readonly pgProxy: LatencyProxy;
   readonly redisProxy: LatencyProxy;
-  /** The service's environment (connection URLs through the proxies, the stand-in's key and URL). */
+  /** The service's environment (PG* and REDIS_* settings through the proxies, the stand-in's key and URL). */
   readonly env: Readonly<Record<string, string>>;
   readonly service: ServiceProcess;
   readonly prometheus?: ThrowawayPrometheus;
@@ -64,8 +65,8 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     const [pgProxy, redisProxy] = await Promise.all([startLatencyProxy({ targetPort: pg.port }), startLatencyProxy({ targetPort: redis.port })]);
     started.push(() => pgProxy.close(), () => redisProxy.close());
     const env = {
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${pgProxy.port}/postgres`,
-      REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+      ...postgresEnv(pgProxy.port),
+      ...redisEnv(redisProxy.port),
       OPENAI_API_KEY: 'sk-local-stand-in-0000000000000000',
       OPENAI_BASE_URL: ai.baseURL,
       LOG_LEVEL: options.logLevel ?? 'info',

@@ -8,6 +8,7 @@
 export * from './binaries';
 export * from './ports';
 export * from './servers';
+export * from './connection-env';
 export * from './prometheus';
 export * from './openai-server';
 export * from './latency-proxy';

@@ -53,6 +53,14 @@ export interface ThrowawayServerOptions {
   readonly tls?: ServerTls;
 }
 
+export interface ThrowawayRedisOptions extends ThrowawayServerOptions {
+  /**
+   * Require AUTH with this password (`--requirepass`, the default user's password: what an
+   * ElastiCache AUTH token is); `url` carries it. Without it, no authentication (the default).
+   */
+  readonly password?: string;
+}
+
 function waitExit(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((r) => child.once('exit', () => r()));
@@ -60,9 +68,10 @@ function waitExit(child: ChildProcess | undefined): Promise<void> {
 
 /**
  * redis-server on 127.0.0.1. With `tls`: TLS only (`--port 0 --tls-port`), clients not asked for a
- * certificate, and `url` is `rediss://localhost:<port>` (a client must trust `tls.caFile`).
+ * certificate, and `url` is `rediss://localhost:<port>` (a client must trust `tls.caFile`). With
+ * `password`: AUTH required (`--requirepass`), and `url` carries the password.
  */
-export async function startRedis(options: ThrowawayServerOptions = {}): Promise<ThrowawayServer> {
+export async function startRedis(options: ThrowawayRedisOptions = {}): Promise<ThrowawayServer> {
   const redisServer = requireBinary('redis-server', 'redis-server');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-redis-'));
@@ -70,12 +79,14 @@ export async function startRedis(options: ThrowawayServerOptions = {}): Promise<
   const listen = tls
     ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no']
     : ['--port', String(port)];
+  const auth = options.password === undefined ? [] : ['--requirepass', options.password];
+  const userinfo = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
   let child: ChildProcess | undefined;
   const server: ThrowawayServer = {
     port,
-    url: tls ? `rediss://localhost:${port}` : `redis://127.0.0.1:${port}`,
+    url: tls ? `rediss://${userinfo}localhost:${port}` : `redis://${userinfo}127.0.0.1:${port}`,
     async start() {
-      child = spawn(redisServer, [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      child = spawn(redisServer, [...listen, ...auth, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
         stdio: 'ignore',
       });
       child.on('error', () => undefined); // reported by the wait below timing out; kill() and destroy() still clean up

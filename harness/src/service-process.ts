@@ -42,12 +42,18 @@ export interface ServiceProcess {
 }
 
 export interface ServiceProcessOptions {
-  /** The service's environment (DATABASE_URL, REDIS_URL, ...); PORT and HOST are set here. */
+  /** The service's environment (PGHOST, REDIS_HOST, ...: see connection-env.ts); PORT and HOST are set here. */
   readonly env: Readonly<Record<string, string>>;
   /** @default a free port on 127.0.0.1 */
   readonly port?: number;
   /** Until the service answers /health/live. @default 20000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Wait until the service answers /health/live (it listens once startup validation passed). false:
+   * return as soon as it is spawned, for a test that expects it to fail startup and reads why.
+   * @default true
+   */
+  readonly waitForLive?: boolean;
 }
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -155,6 +161,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     },
   };
 
+  if (options.waitForLive === false) return proc;
   const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
   for (;;) {
     if (exit !== undefined) throw new Error(`service exited during start (${JSON.stringify(exit)}): ${other.slice(-2000)}`);

@@ -8,9 +8,27 @@ export { providersService };
 export interface ServiceDeployment {
   readonly service: ServiceDeclaration;
   readonly image: ImageSource;
+  /**
+   * Values of the declaration's non-secret env vars in its Kubernetes manifests (bin/k8s.ts): the
+   * chart needs one for every required variable. (The CDK stack provisions its own: ServiceDependencies.)
+   * @default - none
+   */
+  readonly kubernetesEnv?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The providers service in a cluster: PostgreSQL and Redis behind the Services `providers-postgres`
+ * and `providers-redis` of its namespace (the chart does not create them). PGPASSWORD and
+ * REDIS_PASSWORD, like OPENAI_API_KEY, come from the Secret `providers-secrets`.
+ */
+export const PROVIDERS_KUBERNETES_ENV: Readonly<Record<string, string>> = {
+  PGHOST: 'providers-postgres',
+  PGDATABASE: 'providers',
+  PGUSER: 'providers',
+  REDIS_HOST: 'providers-redis',
+};
+
 /** Every service the example app deploys (one stack each) and the generators write rules and dashboards for. */
-export const DEPLOYMENTS: readonly ServiceDeployment[] = [{ service: providersService, image: { dockerfile: 'service/Dockerfile' } }];
+export const DEPLOYMENTS: readonly ServiceDeployment[] = [{ service: providersService, image: { dockerfile: 'service/Dockerfile' }, kubernetesEnv: PROVIDERS_KUBERNETES_ENV }];
 
 export const SERVICES: readonly ServiceDeclaration[] = DEPLOYMENTS.map((d) => d.service);

@@ -15,7 +15,7 @@ export { BreakerRegistry, type BreakerRegistryOptions, type BreakerSnapshot, typ
 export * from './degradation/manager';
 export { runWithTimeout, CheckTimeoutError } from './degradation/check';
 export { measureHealthCheck, withTimeout, COMMON_ERROR_TYPE, type AdapterBaseOptions, type AdapterContext, type DependencyAdapter } from './adapters/common';
-export { createRedisAdapter, createRedisClient, redisErrorType, REDIS_ERROR_TYPE, type RedisAdapter, type RedisAdapterOptions } from './adapters/redis';
+export { createRedisAdapter, createRedisClient, redisErrorType, redisTls, REDIS_ERROR_TYPE, REDIS_TLS_VALUES, REDIS_VARIABLES, type RedisAdapter, type RedisAdapterOptions, type RedisConnectionSettings } from './adapters/redis';
 export {
   createPostgresAdapter,
   postgresTls,

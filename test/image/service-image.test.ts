@@ -5,7 +5,7 @@
  * read-only as its own non-root user (`node`, uid 1000) and declares exactly the port the service
  * declaration names; against a real PostgreSQL and Redis it becomes ready, serves /metrics and
  * logs only JSON lines; SIGTERM drains it to exit 0 with the runtime's final log line last;
- * startup validation refuses a missing DATABASE_URL with exit 1; it carries no dev dependency
+ * startup validation refuses a missing PGHOST with exit 1; it carries no dev dependency
  * (only pg, ioredis and openai, at the lock file's versions); and it stays inside a size budget.
  *
  * No image registry is reachable here, so the base is not the official
@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ensureNodeBaseImage, freePort, nodeBaseImageTag, podman, podmanImageExists, podmanImageInspect, startPostgres, startRedis, waitFor,
+  ensureNodeBaseImage, freePort, nodeBaseImageTag, podman, podmanImageExists, podmanImageInspect, postgresEnv, redisEnv, startPostgres, startRedis, waitFor,
   type ThrowawayPostgres, type ThrowawayServer,
 } from '@bulwark/harness';
 import { providersService } from '../../lib/services/providers';
@@ -172,7 +172,8 @@ describe('the service image (service/Dockerfile)', () => {
         [
           'run', '-d', '--read-only', '--network', 'host', '--rm=false', '--name', name,
           '--env', `PORT=${port}`, '--env', 'HOST=127.0.0.1', '--env', 'LOG_LEVEL=info',
-          '--env', `DATABASE_URL=${pg!.url}`, '--env', `REDIS_URL=${redis!.url}`,
+          // The settings split, one variable each, as the ECS task definition gives them.
+          ...Object.entries({ ...postgresEnv(pg!.port), ...redisEnv(redis!.port) }).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
           APP_IMAGE,
         ],
         { timeoutMs: 3 * 60_000 },
@@ -228,13 +229,13 @@ describe('the service image (service/Dockerfile)', () => {
     }, CONTAINER_TEST_TIMEOUT_MS);
   });
 
-  it('refuses to start without DATABASE_URL: exit 1, naming the variable', async () => {
+  it('refuses to start without PGHOST: exit 1, naming the variable', async () => {
     requireImage();
     const r = await podman(
       ['run', '--read-only', '--network', 'host', '--rm=false', '--name', containerName('no-db'), '--env', `PORT=${await freePort()}`, '--env', 'HOST=127.0.0.1', APP_IMAGE],
       { allowFailure: true, timeoutMs: 3 * 60_000 },
     );
-    expect({ code: r.code, output: `${r.stdout}${r.stderr}` }).toEqual({ code: 1, output: expect.stringContaining('DATABASE_URL is required but not set') });
+    expect({ code: r.code, output: `${r.stdout}${r.stderr}` }).toEqual({ code: 1, output: expect.stringContaining('PGHOST is required but not set') });
   }, CONTAINER_TEST_TIMEOUT_MS);
 });
 

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { providersService } from '../../lib/services/providers';
-import { freePort } from '@bulwark/harness';
+import { freePort, postgresEnv, redisEnv } from '@bulwark/harness';
 import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
 
 jest.setTimeout(180_000);
@@ -51,18 +51,18 @@ describe('service startup', () => {
   });
 
   it('exits 1 naming a missing required variable', async () => {
-    const r = await runService({ REDIS_URL: redis.url, PORT: String(await freePort()) });
+    const r = await runService({ ...redisEnv(redis.port), PORT: String(await freePort()) });
     expect(r.code).toBe(1);
     const fatal = r.output.split('\n').find((l) => l.includes('"level":"fatal"'));
     expect(fatal).toBeDefined();
-    expect(fatal).toContain('DATABASE_URL');
+    expect(fatal).toContain('PGHOST is required but not set');
   });
 
   it('exits 1 within the validation timeout when the critical database is unreachable, without leaking its password', async () => {
     const closed = await freePort();
     const r = await runService({
-      DATABASE_URL: `postgres://app:hunter2-secret@127.0.0.1:${closed}/app`,
-      REDIS_URL: redis.url,
+      ...postgresEnv(closed, { user: 'app', database: 'app', password: 'hunter2-secret' }),
+      ...redisEnv(redis.port),
       PORT: String(await freePort()),
     });
     expect(r.code).toBe(1);
@@ -73,7 +73,7 @@ describe('service startup', () => {
   });
 
   it('exits 1 on an invalid feature flag, naming it and the accepted values', async () => {
-    const r = await runService({ DATABASE_URL: pg.url, ENABLE_CIRCUIT_BREAKER: 'yes please' });
+    const r = await runService({ ...postgresEnv(pg.port), ENABLE_CIRCUIT_BREAKER: 'yes please' });
     expect(r.code).toBe(1);
     expect(r.output).toContain('ENABLE_CIRCUIT_BREAKER="yes please" is not a boolean; use one of true, false, 1, 0, yes, no, on, off');
   });
@@ -82,7 +82,7 @@ describe('service startup', () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'service/main.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: pg.url, ENABLE_STARTUP_VALIDATION: 'false' },
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...postgresEnv(pg.port), ENABLE_STARTUP_VALIDATION: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

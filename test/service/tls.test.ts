@@ -1,32 +1,43 @@
 /**
  * TLS as on AWS, against real servers that accept nothing else: a PostgreSQL with `ssl = on` and a
  * pg_hba.conf without a single `host` line (Amazon RDS with verification: PGSSLMODE=verify-full and
- * the CA bundle in PGSSLROOTCERT) and a Redis listening only on its TLS port (ElastiCache with
- * in-transit encryption: REDIS_URL=rediss://…). Certificates come from a throwaway CA made here with
- * openssl; the server certificate names DNS:localhost and IP:127.0.0.1.
+ * the CA bundle in PGSSLROOTCERT) and a Redis listening only on its TLS port and requiring AUTH
+ * (ElastiCache with in-transit encryption and an AUTH token: REDIS_TLS=true, REDIS_PASSWORD).
+ * Certificates come from a throwaway CA made here with openssl; the server certificate names
+ * DNS:localhost and IP:127.0.0.1.
  *
- * Proves: the example service, started as a real process with its environment shaped exactly as
- * the ECS task definition gives it, reaches OPTIMAL and writes and reads through its cache, without
- * its database password in any log line; the servers refuse plain connections; verify-full with
- * another CA fails startup naming the problem (even though NODE_EXTRA_CA_CERTS trusts the right CA:
- * PGSSLROOTCERT's certificates are the only trust anchors); verify-full checks the host name and
- * verify-ca does not; require encrypts without verifying; a DATABASE_URL with sslmode and
- * sslrootcert gets TLS from pg itself.
+ * Proves: the example service (service/main.ts, its real declaration), started as a real process
+ * with its environment shaped exactly as the ECS task definition gives it, reaches OPTIMAL and
+ * writes and reads through its cache, without its database password or Redis AUTH token in any log
+ * line; the servers refuse plain connections; verify-full with another CA fails startup naming the
+ * problem (even though NODE_EXTRA_CA_CERTS trusts the right CA: PGSSLROOTCERT's certificates are the
+ * only trust anchors); verify-full checks the host name and verify-ca does not; require encrypts
+ * without verifying; a DATABASE_URL with sslmode and sslrootcert gets TLS from pg itself; REDIS_TLS
+ * verifies the server's certificate chain and host name and never falls back to plain text.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, requireBinary, startPostgres, startRedis, waitFor, type ServerTls, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
+import {
+  postgresEnv,
+  redisEnv,
+  requireBinary,
+  startPostgres,
+  startRedis,
+  startServiceProcess,
+  waitFor,
+  type ServerTls,
+  type ServiceProcess,
+  type ThrowawayPostgres,
+  type ThrowawayServer,
+} from '@bulwark/harness';
 import { createRuntime, defineService, type ValidationSummary } from '@bulwark/runtime';
 import { LogCapture } from '../runtime/logging/capture';
 
-const ROOT = join(__dirname, '..', '..');
-/** The example service with its database declared split, as the ECS task definition provides it. */
-const ENTRY = join('test', 'service', 'fixtures', 'split-connection-service.ts');
 /** From spawn to /health/ready 200, or to exit: tsx compiles on load, and the machine is shared. */
 const PROCESS_LIMIT_MS = 120_000;
 
@@ -57,45 +68,17 @@ function makeServerCert(dir: string, name: string, ca: Ca, sans: string, openssl
   return { certFile, keyFile, caFile: ca.certFile };
 }
 
-interface ServiceRun {
-  readonly port: number;
-  readonly url: string;
-  /** stdout and stderr so far. */
-  output(): string;
-  readonly exited: Promise<number | null>;
-  running(): boolean;
-  /** SIGTERM, then SIGKILL if it has not exited within 15 s. */
-  stop(): Promise<void>;
+/** Everything the service printed: its JSON log lines, then anything else. */
+const outputOf = (service: ServiceProcess): string => `${service.rawLogs.join('\n')}\n${service.otherOutput}`;
+
+/** The example service (service/main.ts) as a real process with exactly `env` (plus PATH, HOME, PORT and HOST), once it is live. */
+function runService(env: Record<string, string>): Promise<ServiceProcess> {
+  return startServiceProcess({ env, startTimeoutMs: PROCESS_LIMIT_MS });
 }
 
-/** The fixture service as a real process with exactly `env` (plus PATH, HOME, PORT and HOST). */
-async function runService(env: Record<string, string>): Promise<ServiceRun> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  let code: number | null | undefined;
-  // 'close', not 'exit': every byte of its output has been read by then.
-  const exited = new Promise<number | null>((resolve) => child.once('close', (c) => resolve((code = c))));
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    output: () => output,
-    exited,
-    running: () => code === undefined,
-    async stop() {
-      if (code !== undefined) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+/** The same, returned as soon as it is spawned: for a run expected to fail startup. */
+function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
+  return startServiceProcess({ env, waitForLive: false });
 }
 
 /** Resolves with `promise`, or rejects naming `what` after `ms`. */
@@ -111,7 +94,9 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 describe('TLS to PostgreSQL and Redis, as on AWS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-tls-'));
   const password = `pw-${randomBytes(12).toString('hex')}`;
-  const runs: ServiceRun[] = [];
+  /** The Redis AUTH token (ElastiCache's, from a generated secret's field). */
+  const authToken = `token-${randomBytes(16).toString('hex')}`;
+  const runs: ServiceProcess[] = [];
   let ca: Ca;
   let otherCa: Ca;
   /** A certificate from the right CA that names only DNS:localhost, for the host name check. */
@@ -125,7 +110,7 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
     otherCa = makeCa(dir, 'bulwark-other-ca', openssl);
     const tls = makeServerCert(dir, 'server', ca, 'DNS:localhost,IP:127.0.0.1', openssl);
     dnsOnly = makeServerCert(dir, 'dns-only', ca, 'DNS:localhost', openssl);
-    await Promise.all([startPostgres({ tls }).then((s) => (pg = s)), startRedis({ tls }).then((s) => (redis = s))]);
+    await Promise.all([startPostgres({ tls }).then((s) => (pg = s)), startRedis({ tls, password: authToken }).then((s) => (redis = s))]);
     // The role the service connects as: a password, checked with SCRAM over TLS (pg_hba), and its own database.
     const admin = new Client({ connectionString: pg!.url });
     await admin.connect();
@@ -138,23 +123,22 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(runs.map((r) => r.stop()));
+    await Promise.all(runs.map((r) => r.stop(15_000)));
     await Promise.all([pg?.destroy(), redis?.destroy()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The environment of the ECS task: libpq's split variables, REDIS_URL, no OPENAI_API_KEY. */
+  /**
+   * The environment of the ECS task (lib/service-dependencies.ts): libpq's split variables, the
+   * Redis endpoint with its AUTH token and TLS on, an OPENAI_API_KEY that is blank until the
+   * operator puts one (one space: Secrets Manager stores no empty string).
+   */
   const taskEnv = (over: Record<string, string> = {}): Record<string, string> => ({
-    PGHOST: 'localhost',
-    PGPORT: String(pg!.port),
-    PGDATABASE: 'providers',
-    PGUSER: 'app',
-    PGPASSWORD: password,
-    PGSSLMODE: 'verify-full',
-    PGSSLROOTCERT: ca.certFile,
-    REDIS_URL: `rediss://localhost:${redis!.port}`,
+    ...postgresEnv(pg!.port, { host: 'localhost', database: 'providers', user: 'app', password, sslmode: 'verify-full', sslrootcert: ca.certFile }),
+    ...redisEnv(redis!.port, { host: 'localhost', password: authToken, tls: true }),
+    OPENAI_API_KEY: ' ',
     // Stands in for Amazon's root CAs, which Node trusts by default and which ElastiCache's
-    // certificate chains to: here it is what lets the rediss:// connection verify.
+    // certificate chains to: here it is what lets the Redis TLS connection verify.
     NODE_EXTRA_CA_CERTS: ca.certFile,
     ...over,
   });
@@ -188,7 +172,7 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
     runs.push(service);
     const ready = await waitFor(
       async () => {
-        if (!service.running()) throw new Error(`the service exited: ${service.output().slice(-3000)}`);
+        if (!service.running) throw new Error(`the service exited: ${outputOf(service).slice(-3000)}`);
         const res = await fetch(`${service.url}/health/ready`).catch(() => undefined);
         return res?.status === 200 ? ((await res.json()) as { status: string; level_name: string }) : undefined;
       },
@@ -225,22 +209,49 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
       await admin.end();
     }
 
-    await service.stop();
-    expect(await service.exited).toBe(0);
-    const output = service.output();
+    await service.stop(15_000);
+    expect((await service.exited).code).toBe(0);
+    const output = outputOf(service);
     expect(output).toContain('"msg":"listening"');
     expect(output).not.toContain(password);
+    expect(output).not.toContain(authToken);
   });
 
   it('fails startup with verify-full against another CA, naming the problem, although NODE_EXTRA_CA_CERTS trusts the right one', async () => {
-    const service = await runService(taskEnv({ PGSSLROOTCERT: otherCa.certFile }));
+    const service = await spawnService(taskEnv({ PGSSLROOTCERT: otherCa.certFile }));
     runs.push(service);
-    expect(await within(service.exited, PROCESS_LIMIT_MS, 'the service exiting')).toBe(1);
-    const output = service.output();
+    expect((await within(service.exited, PROCESS_LIMIT_MS, 'the service exiting')).code).toBe(1);
+    const output = outputOf(service);
     const fatal = output.split('\n').find((l) => l.includes('"level":"fatal"'));
     expect(fatal).toContain('db (postgres) unreachable');
     expect(fatal).toContain(`PGSSLMODE=verify-full: the server's certificate does not chain to a CA in PGSSLROOTCERT (${otherCa.certFile}); point PGSSLROOTCERT at the CA bundle that issued it`);
     expect(output).not.toContain(password);
+  });
+
+  it("checks Redis's certificate against REDIS_HOST: a certificate naming only DNS:localhost, reached by IP, leaves the cache down, naming why", async () => {
+    const other = await startRedis({ tls: dnsOnly, password: authToken });
+    try {
+      const service = await runService(taskEnv({ REDIS_HOST: '127.0.0.1', REDIS_PORT: String(other.port) }));
+      runs.push(service);
+      // The cache is optional: the service starts without it, and its startup check says what is wrong.
+      const line = await service.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('cache (redis) unreachable'), PROCESS_LIMIT_MS, 'the cache check result');
+      expect(line.msg).toContain("Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list");
+      expect(line.msg).toContain("(REDIS_TLS=true: the server's certificate does not name REDIS_HOST=127.0.0.1; connect by a name the certificate holds)");
+      // The periodic checks confirm it (the level does not move on the startup check alone).
+      await waitFor(
+        async () => {
+          const health = (await (await fetch(`${service.url}/health`)).json()) as { dependencies: Record<string, { state: string }> };
+          return health.dependencies.cache?.state === 'down';
+        },
+        PROCESS_LIMIT_MS,
+        'the cache to be down',
+        200,
+      );
+      await service.stop(15_000);
+      expect(outputOf(service)).not.toContain(authToken);
+    } finally {
+      await other.destroy();
+    }
   });
 
   describe('in process', () => {
@@ -293,6 +304,34 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
       expect(system.message).toContain("(PGSSLMODE=verify-full: the server's certificate does not chain to a CA the platform trusts (PGSSLROOTCERT=system); point PGSSLROOTCERT at the CA bundle that issued it)");
       const plain = await connect({ PGSSLMODE: 'disable', PGSSLROOTCERT: '' });
       expect(plain.message).toContain('no pg_hba.conf entry for host "127.0.0.1", user "app", database "providers", no encryption');
+    });
+
+    it("REDIS_TLS=true verifies the server's chain (here nothing trusts the test CA: the check fails naming why); without it nothing is served over plain text", async () => {
+      const shop = defineService({ name: 'shop', dependencies: { cache: { kind: 'redis', critical: true, connection: 'split' } }, startup: { timeoutMs: 10_000, checkTimeoutMs: 5_000 } });
+      const start = async (over: Record<string, string>) => {
+        const logs = new LogCapture();
+        // NODE_EXTRA_CA_CERTS in this env object reaches no TLS code: only a process's own start reads it.
+        const runtime = createRuntime(shop, { env: taskEnv(over), logDestination: logs, nodeMetrics: false, exit: () => undefined });
+        runtime.redis('cache');
+        try {
+          const summary = await runtime.start().then(
+            (s) => s,
+            (e: { summary: ValidationSummary }) => e.summary,
+          );
+          return { summary, logs: logs.text };
+        } finally {
+          await runtime.stop();
+        }
+      };
+      const untrusted = await start({});
+      expect(untrusted.summary.status).toBe('unhealthy');
+      const check = untrusted.summary.results.find((r) => r.name === 'dependency:cache')!;
+      expect(check.message).toContain('self-signed certificate in certificate chain');
+      expect(check.message).toContain("(REDIS_TLS=true: the server's certificate does not verify against the CAs this process trusts, Node's bundled roots (which Amazon ElastiCache's chain to) and NODE_EXTRA_CA_CERTS; for a private CA, add it with NODE_EXTRA_CA_CERTS)");
+      const plain = await start({ REDIS_TLS: 'false' });
+      expect(plain.summary.status).toBe('unhealthy');
+      expect(plain.summary.results.find((r) => r.name === 'dependency:cache')).toMatchObject({ status: 'fail' });
+      for (const run of [untrusted, plain]) expect(run.logs).not.toContain(authToken);
     });
 
     it('leaves a DATABASE_URL to pg: its sslmode and sslrootcert give verified TLS', async () => {

@@ -9,7 +9,7 @@ import { providersInput } from '../../lib/services/providers';
 import { startService, type RunningService } from '../../service/server';
 import { startLatencyProxy } from '@bulwark/harness';
 import { startOpenAIServer, type OpenAIServer } from '@bulwark/harness';
-import { startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
+import { postgresEnv, redisEnv, startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
 
 type LatencyProxy = Awaited<ReturnType<typeof startLatencyProxy>>;
 
@@ -53,8 +53,9 @@ export async function startStack(): Promise<Stack> {
   const [pg, redis, ai] = await Promise.all([startPostgres(), startRedis(), startOpenAIServer()]);
   const [pgProxy, redisProxy] = await Promise.all([startLatencyProxy({ targetPort: pg.port }), startLatencyProxy({ targetPort: redis.port })]);
   const env: Record<string, string> = {
-    DATABASE_URL: `postgres://postgres:not-a-real-password@127.0.0.1:${pgProxy.port}/postgres`,
-    REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+    // The superuser needs no password (trust): PGPASSWORD is set so the redactor has one to hide.
+    ...postgresEnv(pgProxy.port, { password: 'not-a-real-password' }),
+    ...redisEnv(redisProxy.port),
     OPENAI_API_KEY: 'sk-test-local-stand-in-key-0001',
     OPENAI_BASE_URL: ai.baseURL,
     LOG_LEVEL: 'debug',

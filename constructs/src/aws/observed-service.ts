@@ -35,6 +35,26 @@ export const COLLECTOR_CONFIG_ENV = 'AOT_CONFIG_CONTENT';
 export const APP_CONTAINER_NAME = 'app';
 export const COLLECTOR_CONTAINER_NAME = 'otel-collector';
 
+/**
+ * One JSON field of a Secrets Manager secret: ECS injects that field's value (`valueFrom`
+ * `<secret ARN>:<field>::`). E.g. PGPASSWORD from the `password` field of an RDS generated secret:
+ * `{ secret: database.secret!, field: 'password' }`.
+ */
+export interface SecretField {
+  /** The secret; its value must be a JSON object holding `field` (ECS fails to start the task otherwise). */
+  readonly secret: secretsmanager.ISecret;
+  /** The JSON key whose value becomes the variable's value. */
+  readonly field: string;
+}
+
+/** Where a variable's value comes from in Secrets Manager: a whole secret, or one JSON field of one. */
+export type ServiceSecret = secretsmanager.ISecret | SecretField;
+
+/** Whether a `secrets` value names a JSON field (`{ secret, field }`) rather than a whole secret. */
+export function isSecretField(value: ServiceSecret): value is SecretField {
+  return typeof value === 'object' && value !== null && 'field' in value && 'secret' in value;
+}
+
 /** ObservedService's outside-in alarms: `ServiceAlarms` thresholds, and whether to have them. */
 export interface ObservedServiceAlarmsOptions extends ServiceAlarmsOptions {
   /**
@@ -61,10 +81,13 @@ export interface ObservedServiceProps {
   /** Where the collector sidecar remote-writes the scraped metrics. */
   readonly workspace: IPrometheusWorkspace;
   /**
-   * A Secrets Manager secret for every env var the declaration marks `secret` (and only for those),
-   * keyed by env var name. Injected by ECS as secrets, never as plain environment.
+   * Values from Secrets Manager, keyed by env var name: a whole secret (`ISecret`), or one JSON field
+   * of one (`{ secret, field }`, e.g. PGPASSWORD from an RDS generated secret's `password`). Every env
+   * var the declaration marks `secret` must be here; a declared non-secret var may come from a secret
+   * too (PGUSER from the same secret's `username`); undeclared vars are refused. ECS injects them as
+   * the container's `Secrets`, never as plain environment.
    */
-  readonly secrets: Readonly<Record<string, secretsmanager.ISecret>>;
+  readonly secrets: Readonly<Record<string, ServiceSecret>>;
   /**
    * The VPC to create the cluster and load balancer in.
    * @default - the cluster's VPC; one of `vpc` and `cluster` is required
@@ -257,7 +280,9 @@ export class ObservedService extends Construct implements ec2.IConnectable {
         [SHUTDOWN_ENV.drainDelayMs]: '0',
         [SHUTDOWN_ENV.timeoutMs]: '20000',
       },
-      secrets: Object.fromEntries(Object.entries(props.secrets).map(([name, secret]) => [name, ecs.Secret.fromSecretsManager(secret)])),
+      secrets: Object.fromEntries(
+        Object.entries(props.secrets).map(([name, value]) => [name, isSecretField(value) ? ecs.Secret.fromSecretsManager(value.secret, value.field) : ecs.Secret.fromSecretsManager(value)]),
+      ),
       healthCheck: {
         // The runtime image has node but maybe no curl: probe with Node's own fetch.
         command: ['CMD', 'node', '-e', livenessProbe(port)],
@@ -434,18 +459,36 @@ export class ObservedService extends Construct implements ec2.IConnectable {
     if (missing.length) {
       invalidProp(this, 'secrets', `has no Secrets Manager secret for ${missing.join(', ')}: every env var "${d.name}" declares secret must come from a secret, never plain environment`);
     }
-    const undeclared = Object.keys(props.secrets).filter((name) => !secretVars.includes(name));
+    const undeclared = Object.keys(props.secrets).filter((name) => !d.env[name]);
     if (undeclared.length) {
-      invalidProp(this, 'secrets', `has ${undeclared.join(', ')}, which "${d.name}" does not declare as secret env vars; declare them (env: { NAME: { secret: true } }) or drop them`);
+      invalidProp(this, 'secrets', `has ${undeclared.join(', ')}, which "${d.name}" does not declare as env vars; declare them (env: { NAME: { secret: true } }) or drop them`);
+    }
+    for (const [name, value] of Object.entries(props.secrets)) {
+      if (isSecretField(value)) {
+        const field: unknown = value.field;
+        // ECS reads `<ARN>:<field>:<stage>:<version>`: a field cannot hold a colon.
+        if (typeof field !== 'string' || !/^[^:\s]+$/.test(field)) {
+          invalidProp(this, `secrets.${name}.field`, `is ${JSON.stringify(field)}; name the JSON key of the secret's value to inject (no spaces or colons), e.g. "password"`);
+        }
+        if (!isSecret(value.secret)) invalidProp(this, `secrets.${name}.secret`, 'is not a Secrets Manager secret (an ISecret, e.g. secretsmanager.Secret.fromSecretNameV2(...) or an RDS instance\'s secret)');
+      } else if (!isSecret(value)) {
+        invalidProp(this, `secrets.${name}`, 'is neither a Secrets Manager secret (ISecret) nor { secret, field } naming one of its JSON fields');
+      }
     }
     const flagNames: readonly string[] = Object.values(FLAG);
     for (const name of Object.keys(props.environment ?? {})) {
       if (secretVars.includes(name)) invalidProp(this, `environment.${name}`, `is a secret env var of "${d.name}"; pass it in props.secrets instead`);
+      if (name in props.secrets) invalidProp(this, `environment.${name}`, 'is also given in props.secrets; give each variable once');
       if (flagNames.includes(name)) invalidProp(this, `environment.${name}`, 'is a feature flag; set it with props.flags instead');
       if (name === PORT_ENV) invalidProp(this, `environment.${PORT_ENV}`, 'is set from the declaration; change the declared port instead');
     }
     return port;
   }
+}
+
+/** Duck-typed: secrets of another copy of aws-cdk-lib are secrets too. */
+function isSecret(value: unknown): value is secretsmanager.ISecret {
+  return typeof value === 'object' && value !== null && typeof (value as { secretArn?: unknown }).secretArn === 'string';
 }
 
 /** The alert manager's topics, when the workspace is a MonitoringWorkspace. */

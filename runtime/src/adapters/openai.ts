@@ -153,7 +153,9 @@ class OpenAIAdapterImpl implements OpenAIAdapter {
   async healthCheck(): Promise<void> {
     const controller = new AbortController();
     try {
-      await withTimeout(this.client.models.retrieve(this.opts.model, { signal: controller.signal }), this.healthTimeoutMs, `openai ${this.name} health check`);
+      // The check's own deadline decides (and aborts the request): the SDK's is set past it.
+      const request = this.client.models.retrieve(this.opts.model, { signal: controller.signal, timeout: this.healthTimeoutMs * 2 });
+      await withTimeout(request, this.healthTimeoutMs, `openai ${this.name} health check`);
     } catch (err) {
       controller.abort();
       throw new Error(`openai ${this.name} health check failed (${openAIErrorType(err)}): ${this.redact(errorMessage(err))}`);

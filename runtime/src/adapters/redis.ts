@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Redis, RedisOptions } from 'ioredis';
 import { loadPeer } from './peer';
@@ -48,14 +49,100 @@ export function redisErrorType(err: unknown): string {
 }
 
 export interface RedisAdapterOptions extends AdapterBaseOptions {
-  /** redis:// or rediss:// URL (its password is never logged). */
-  readonly url: string;
+  /** redis:// or rediss:// URL (its password is never logged). One of `url` and `connection`. */
+  readonly url?: string;
+  /** Instead of `url`: the settings one by one (REDIS_HOST, REDIS_PORT, …, see RedisConnectionSettings). */
+  readonly connection?: RedisConnectionSettings;
+  /** The variable each of `connection`'s settings was read from, for messages. @default REDIS_VARIABLES */
+  readonly connectionVariables?: Readonly<Partial<Record<keyof RedisConnectionSettings, string>>>;
   /** TCP connect timeout in ms. @default min(breaker.timeoutMs, 2000) */
   readonly connectTimeoutMs?: number;
   /** Upper bound of the background reconnect backoff, in ms. @default 2000 */
   readonly maxReconnectDelayMs?: number;
   /** Further ioredis options; the fail-fast ones below always win. */
   readonly redisOptions?: Omit<RedisOptions, 'enableOfflineQueue' | 'maxRetriesPerRequest' | 'retryStrategy' | 'connectTimeout'>;
+}
+
+/** A connection given setting by setting: what a platform fills from an endpoint and an AUTH token secret's field. */
+export interface RedisConnectionSettings {
+  readonly host?: string;
+  /** @default 6379 */
+  readonly port?: number;
+  /** An ACL user (Redis 6+, ElastiCache RBAC); without it AUTH authenticates the `default` user with `password` alone. */
+  readonly username?: string;
+  /** The AUTH token or the ACL user's password: a secret, never logged. */
+  readonly password?: string;
+  /**
+   * `true` (or 1, yes, on): TLS, the server's certificate verified against the CAs this process trusts
+   * (Node's bundled roots, which Amazon ElastiCache's certificates chain to, plus NODE_EXTRA_CA_CERTS)
+   * and its host name; unset, `false` (0, no, off): plain TCP. Read with redisTls.
+   */
+  readonly tls?: string;
+}
+
+/** The variable of each setting unless a declaration names others. */
+export const REDIS_VARIABLES: Readonly<Record<keyof RedisConnectionSettings, string>> = {
+  host: 'REDIS_HOST',
+  port: 'REDIS_PORT',
+  username: 'REDIS_USERNAME',
+  password: 'REDIS_PASSWORD',
+  tls: 'REDIS_TLS',
+};
+
+/** What REDIS_TLS may say: the runtime's boolean words (as the feature flags take them), any case. */
+export const REDIS_TLS_VALUES = { on: ['true', '1', 'yes', 'on'], off: ['false', '0', 'no', 'off'] } as const;
+
+/** Whether TLS is on, or why the setting cannot be used (naming the variable; an odd value is not repeated). */
+export function redisTls(value: string | undefined, variable: string = REDIS_VARIABLES.tls): { readonly ok: true; readonly tls: boolean } | { readonly ok: false; readonly problems: readonly { readonly setting: 'tls'; readonly message: string }[] } {
+  const v = value?.trim().toLowerCase();
+  if (!v) return { ok: true, tls: false };
+  if ((REDIS_TLS_VALUES.on as readonly string[]).includes(v)) return { ok: true, tls: true };
+  if ((REDIS_TLS_VALUES.off as readonly string[]).includes(v)) return { ok: true, tls: false };
+  const shown = /^[A-Za-z0-9_-]{1,24}$/.test(value!.trim()) ? `${variable}=${value!.trim()}` : `${variable} (value not shown)`;
+  const accepted = [...REDIS_TLS_VALUES.on, ...REDIS_TLS_VALUES.off].join(', ');
+  return { ok: false, problems: [{ setting: 'tls', message: `${shown} is not true or false: use one of ${accepted} (true: TLS, the server's certificate verified; false or unset: plain TCP)` }] };
+}
+
+// Node's codes for a server certificate that did not verify.
+const CERT_CHAIN_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+]);
+
+/**
+ * Errors no reconnect can cure (authentication refused, a server certificate that does not verify):
+ * a health check reports them at once instead of waiting for a connection that will not come.
+ */
+function isConfigurationError(err: unknown): boolean {
+  const e = errorFields(err);
+  if (!e) return false;
+  if (/^(NOAUTH|WRONGPASS)\b/.test(e.message) || e.message.includes('invalid password')) return true;
+  return typeof e.code === 'string' && (CERT_CHAIN_ERRORS.has(e.code) || e.code === 'ERR_TLS_CERT_ALTNAME_INVALID');
+}
+
+/** What to do about an authentication or TLS failure of a split connection, naming its variables; '' otherwise. */
+function redisHint(err: unknown, connection: RedisConnectionSettings | undefined, variables: Readonly<Record<keyof RedisConnectionSettings, string>>): string {
+  const e = errorFields(err);
+  if (!e || !connection) return '';
+  if (/^NOAUTH\b/.test(e.message)) return ` (the server requires authentication: set ${variables.password})`;
+  if (/^WRONGPASS\b/.test(e.message) || e.message.includes('invalid password')) {
+    const who = connection.username ? `${variables.username} and ${variables.password} do` : `${variables.password} does`;
+    return ` (${who} not match what the server expects: the AUTH token, or the ACL user's password)`;
+  }
+  if (typeof e.code === 'string' && CERT_CHAIN_ERRORS.has(e.code)) {
+    return ` (${variables.tls}=true: the server's certificate does not verify against the CAs this process trusts, Node's bundled roots (which Amazon ElastiCache's chain to) and NODE_EXTRA_CA_CERTS; for a private CA, add it with NODE_EXTRA_CA_CERTS)`;
+  }
+  if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return ` (${variables.tls}=true: the server's certificate does not name ${variables.host}=${connection.host ?? ''}; connect by a name the certificate holds)`;
+  }
+  return '';
 }
 
 export interface RedisAdapter extends DependencyAdapter {
@@ -83,18 +170,38 @@ export interface RedisAdapter extends DependencyAdapter {
  * the breaker. Here a command fails at once while disconnected, and the client reconnects in
  * the background with a bounded backoff.
  */
-export function createRedisClient(url: string, opts: Pick<RedisAdapterOptions, 'connectTimeoutMs' | 'maxReconnectDelayMs' | 'redisOptions' | 'breaker'>): Redis {
+export function createRedisClient(
+  target: string | RedisOptions,
+  opts: Pick<RedisAdapterOptions, 'connectTimeoutMs' | 'maxReconnectDelayMs' | 'redisOptions' | 'breaker'> & { readonly lazyConnect?: boolean },
+): Redis {
   const maxDelay = opts.maxReconnectDelayMs ?? 2_000;
   const { Redis: RedisClient } = loadPeer<typeof import('ioredis')>('ioredis', 'redis');
-  return new RedisClient(url, {
+  const options: RedisOptions = {
     ...opts.redisOptions,
+    ...(typeof target === 'string' ? {} : target),
+    ...(opts.lazyConnect ? { lazyConnect: true } : {}),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: opts.connectTimeoutMs ?? Math.min(opts.breaker.timeoutMs, 2_000),
     // How long a closing socket may linger before it is destroyed (ioredis' 2 s default keeps a process alive on shutdown).
     disconnectTimeout: Math.min(opts.breaker.timeoutMs, 2_000),
     retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
-  });
+  };
+  return typeof target === 'string' ? new RedisClient(target, options) : new RedisClient(options);
+}
+
+/** ioredis' connection options for split settings; TLS (when on) verifies the server against Node's trusted CAs and the host name. */
+function splitClientOptions(connection: RedisConnectionSettings, tls: boolean, redisOptions: RedisAdapterOptions['redisOptions']): RedisOptions {
+  const host = connection.host?.trim();
+  return {
+    ...(host ? { host } : {}),
+    ...(connection.port !== undefined ? { port: connection.port } : {}),
+    ...(connection.username ? { username: connection.username } : {}),
+    ...(connection.password ? { password: connection.password } : {}),
+    // SNI takes a name, never an address; either way Node checks the certificate against the host.
+    // REDIS_TLS decides: a `tls` in redisOptions only adds to it (a test's CA), never turns it on.
+    tls: tls ? { ...(host && !isIP(host) ? { servername: host } : {}), ...redisOptions?.tls, rejectUnauthorized: true } : undefined,
+  };
 }
 
 interface OperationMetrics {
@@ -111,18 +218,30 @@ class RedisAdapterImpl implements RedisAdapter {
   private readonly log;
   private readonly redact;
   private readonly healthTimeoutMs: number;
+  private readonly variables: Readonly<Record<keyof RedisConnectionSettings, string>>;
+  /** Why this adapter never connects (unusable TLS settings): every command and check fails with it. */
+  private readonly refusal?: string;
   private down = false;
 
   constructor(private readonly opts: RedisAdapterOptions) {
     this.name = opts.name;
-    ({ log: this.log, redact: this.redact } = adapterLogging(opts, 'redis', urlSecrets(opts.url)));
+    const secrets = opts.connection ? (opts.connection.password ? [opts.connection.password] : []) : urlSecrets(opts.url);
+    ({ log: this.log, redact: this.redact } = adapterLogging(opts, 'redis', secrets));
     this.healthTimeoutMs = opts.healthCheckTimeoutMs ?? opts.breaker.timeoutMs;
     this.breaker = opts.breakers.create({
       name: opts.name,
       ...opts.breaker,
       isCallerError: (err) => redisErrorType(err) === REDIS_ERROR_TYPE.reply,
     });
-    this.client = createRedisClient(opts.url, opts);
+    this.variables = { ...REDIS_VARIABLES, ...opts.connectionVariables };
+    if (opts.connection) {
+      const tls = redisTls(opts.connection.tls, this.variables.tls);
+      // Unusable TLS settings: never connect (no fall back to plain text); every call fails naming them.
+      if (!tls.ok) this.refusal = tls.problems.map((p) => p.message).join('; ');
+      this.client = createRedisClient(splitClientOptions(opts.connection, tls.ok && tls.tls, opts.redisOptions), { ...opts, lazyConnect: !tls.ok || opts.redisOptions?.lazyConnect });
+    } else {
+      this.client = createRedisClient(opts.url ?? '', opts);
+    }
     // Without an 'error' listener ioredis prints every reconnect failure to stderr; log the first of each outage.
     this.client.on('error', (err: unknown) => {
       const fields = { err: this.redact(errorMessage(err)) };
@@ -175,20 +294,35 @@ class RedisAdapterImpl implements RedisAdapter {
   }
 
   async healthCheck(): Promise<void> {
+    let stopWaiting: () => void = () => undefined;
     const check = async () => {
+      if (this.refusal) throw new Error(this.refusal);
       if (this.client.status !== 'ready') {
         // Without an offline queue a PING before the connection is ready fails at once; wait for it instead.
+        // Refused authentication or an unverifiable certificate will not cure itself: report it at once.
         await new Promise<void>((resolve, reject) => {
-          const onReady = () => {
+          const off = () => {
+            this.client.off('ready', onReady);
             this.client.off('end', onEnd);
+            this.client.off('error', onError);
+          };
+          const onReady = () => {
+            off();
             resolve();
           };
           const onEnd = () => {
-            this.client.off('ready', onReady);
+            off();
             reject(new Error('redis connection ended'));
           };
+          const onError = (err: unknown) => {
+            if (!isConfigurationError(err)) return;
+            off();
+            reject(err);
+          };
+          stopWaiting = off;
           this.client.once('ready', onReady);
           this.client.once('end', onEnd);
+          this.client.on('error', onError);
         });
       }
       const reply = await this.client.ping();
@@ -197,12 +331,16 @@ class RedisAdapterImpl implements RedisAdapter {
     try {
       await withTimeout(check(), this.healthTimeoutMs, `redis ${this.name} health check`);
     } catch (err) {
-      throw new Error(`redis ${this.name} health check failed: ${this.redact(errorMessage(err))}`);
+      throw new Error(`redis ${this.name} health check failed: ${this.redact(errorMessage(err))}${redisHint(err, this.opts.connection, this.variables)}`);
+    } finally {
+      stopWaiting();
     }
   }
 
   async close(): Promise<void> {
     this.client.removeAllListeners('ready');
+    // A client that never connected (lazy, refused settings): QUIT would connect first.
+    if (this.client.status === 'wait') return this.client.disconnect();
     try {
       await this.client.quit();
     } catch {
@@ -229,7 +367,7 @@ class RedisAdapterImpl implements RedisAdapter {
     const start = performance.now();
     const call = this.opts.onCallStart?.();
     try {
-      const value = await this.breaker.fire(() => fn(this.client));
+      const value = await this.breaker.fire(() => (this.refusal ? Promise.reject(new Error(this.refusal)) : fn(this.client)));
       const ms = performance.now() - start;
       m.duration.observe(ms / 1000);
       this.opts.onCallLatency?.(ms);

@@ -240,7 +240,7 @@ function dependency(c: Checker, path: string, raw: Json): DependencyDeclaration 
   const split = spec.connection?.split;
   const cp = join(path, 'connection');
   if (d.connection !== undefined) {
-    if (!split) c.fail(cp, `a ${kind} dependency takes no split connection settings; name its variable with env`);
+    if (!split) c.fail(cp, `a dependency of kind ${kind} takes no split connection settings; name its variable with env`);
     else if (d.env !== undefined) c.fail(cp, 'cannot go with env: give one URL variable (env) or the split settings (connection), not both');
     else if (d.connection === 'split') connection = Object.fromEntries(Object.entries(split).map(([setting, s]) => [setting, s.variable]));
     else {

@@ -1,6 +1,7 @@
 /**
  * The kinds Bulwark ships: PostgreSQL, Redis and OpenAI (each with an adapter of its own) and the
- * generic `s3` and `http` kinds (any async call through `runtime.call`). Breaker defaults: OpenAI
+ * generic `s3` and `http` kinds (any async call through `runtime.call`). PostgreSQL and Redis also
+ * take their settings split, one variable each (libpq's PG*, REDIS_HOST and the like). Breaker defaults: OpenAI
  * opens after 5 failures and retries after 60 s, PostgreSQL after 3 and 30 s, Redis after 5 and 20 s.
  */
 import { METRICS } from '../metrics/catalog';
@@ -72,12 +73,37 @@ export const REDIS_KIND = defineKind({
   name: 'redis',
   title: 'Redis',
   defaults: { breaker: { failureThreshold: 5, resetTimeoutMs: 20_000, successThreshold: 1, timeoutMs: 500 }, impact: 'DEGRADED', slowThresholdMs: 0, critical: false },
-  connection: { holds: 'connection URL', exampleVariable: 'REDIS_URL', urlSchemes: ['redis:', 'rediss:'], urlExample: 'redis://:PASSWORD@HOST:6379/0' },
+  connection: {
+    holds: 'connection URL',
+    exampleVariable: 'REDIS_URL',
+    urlSchemes: ['redis:', 'rediss:'],
+    urlExample: 'redis://:PASSWORD@HOST:6379/0',
+    // What ECS can fill one by one: the endpoint as plain values, the AUTH token from a secret's field.
+    split: {
+      host: { variable: 'REDIS_HOST', required: true },
+      port: { variable: 'REDIS_PORT', required: false, integer: true },
+      // An ACL user (Redis 6+, ElastiCache RBAC); without one, AUTH is the default user's (an AUTH token).
+      username: { variable: 'REDIS_USERNAME', required: false },
+      password: { variable: 'REDIS_PASSWORD', required: false, secret: true },
+      // true: TLS with the server's certificate verified (ElastiCache in-transit encryption); unset or false: plain TCP.
+      tls: { variable: 'REDIS_TLS', required: false },
+    },
+    checkSplit: (settings, variables) => {
+      const tls = redis().redisTls(settings.tls, variables.tls);
+      return tls.ok ? [] : tls.problems;
+    },
+  },
   provides: ['cache'],
   callMetrics: { calls: METRICS.redisOperationsTotal, errors: METRICS.redisErrorsTotal, duration: METRICS.redisOperationDurationSeconds, callsBy: ['operation'], errorsBy: ['error_type'] },
   isCallerError: () => false,
   errorType: (err) => redis().redisErrorType(err),
-  adapter: ({ base, connection }) => redis().createRedisAdapter({ ...base, url: connection.value ?? '' }),
+  adapter: ({ base, connection, dependency }) => {
+    const { createRedisAdapter } = redis();
+    const s = connection.settings;
+    if (!s) return createRedisAdapter({ ...base, url: connection.value ?? '' });
+    const settings = { host: s.host, username: s.username, password: s.password, tls: s.tls, ...(s.port ? { port: Number(s.port) } : {}) };
+    return createRedisAdapter({ ...base, connection: settings, connectionVariables: dependency.connection });
+  },
 });
 
 export const OPENAI_KIND = defineKind({

@@ -27,12 +27,16 @@ describe('ObservedService: app container', () => {
     expect(Number(e[SHUTDOWN_ENV.timeoutMs])).toBeLessThan(app.StopTimeout * 1000);
   });
 
-  it('takes every secret env var from Secrets Manager, never from plain environment', () => {
+  it('takes every secret env var from Secrets Manager (a whole secret, or a JSON field of one), never from plain environment', () => {
     const secrets = app.Secrets as { Name: string; ValueFrom: unknown }[];
-    expect(secrets.map((s) => s.Name).sort()).toEqual([...secretVars].sort());
-    const secretIds = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
-    expect(secretIds).toHaveLength(secretVars.length);
-    for (const s of secrets) expect(secretIds).toContain((s.ValueFrom as { Ref: string }).Ref);
+    expect(secrets.map((s) => s.Name)).toEqual(expect.arrayContaining(secretVars));
+    // A secret's ARN is its Ref; an RDS secret attached to its instance is referenced through the attachment.
+    const secretIds = [...Object.keys(template.findResources('AWS::SecretsManager::Secret')), ...Object.keys(template.findResources('AWS::SecretsManager::SecretTargetAttachment'))];
+    for (const s of secrets) {
+      const text = joinToText(s.ValueFrom);
+      expect(text).toMatch(/^<Ref:[A-Za-z0-9]+>(:[A-Za-z]+::)?$/);
+      expect(secretIds).toContain(/^<Ref:([A-Za-z0-9]+)>/.exec(text)![1]);
+    }
     const envJson = JSON.stringify(app.Environment);
     for (const name of secretVars) expect(Object.keys(env(app))).not.toContain(name);
     for (const id of secretIds) expect(envJson).not.toContain(id);

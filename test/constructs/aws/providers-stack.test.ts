@@ -33,15 +33,20 @@ describe('ServiceStack of the providers service (the example app)', () => {
     for (const a of acks) expect(a.reason.length).toBeGreaterThan(60);
   });
 
-  it('creates one placeholder secret per secret env var, named bulwark/<service>/<VAR>', () => {
-    const names = Object.values(template.findResources('AWS::SecretsManager::Secret')).map((s: any) => s.Properties.Name).sort();
-    const expected = Object.entries(providersService.env).filter(([, v]) => v.secret).map(([k]) => `bulwark/providers/${k}`).sort();
-    expect(names).toEqual(expected);
+  it('creates a blank secret named bulwark/<service>/<VAR> for each secret env var it does not provision (the OpenAI key), no placeholder', () => {
+    const named = Object.values(template.findResources('AWS::SecretsManager::Secret')).filter((s: any) => s.Properties.Name);
+    const provisioned = Object.keys(synths.defaults.stack.serviceDependencies.secrets);
+    const expected = Object.entries(providersService.env).filter(([k, v]) => v.secret && !provisioned.includes(k)).map(([k]) => `bulwark/providers/${k}`);
+    expect(named.map((s: any) => s.Properties.Name)).toEqual(expected);
+    expect(expected).toEqual(['bulwark/providers/OPENAI_API_KEY']);
+    for (const s of named as any[]) expect([s.Properties.SecretString, s.Properties.GenerateSecretString]).toEqual([' ', undefined]);
   });
 
-  it('imports the secrets by name instead when asked', () => {
-    const imported = synthProviders({ secrets: 'import' }).template;
-    imported.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  it('imports the operator secrets by name instead when asked (the generated credentials stay)', () => {
+    const { template: imported, stack } = synthProviders({ secrets: 'import' });
+    const names = Object.values(imported.findResources('AWS::SecretsManager::Secret')).map((s: any) => s.Properties.Name);
+    expect(names).toEqual([undefined, undefined]);
+    expect(stack.secrets.OPENAI_API_KEY!.secretName).toBe('bulwark/providers/OPENAI_API_KEY');
   });
 
   it('has one rule namespace, one alert manager, one Grafana workspace and the dashboards resource', () => {

@@ -318,8 +318,16 @@ describe.each<FlagSet>(['defaults', 'recommended'])('the example stack (%s featu
       expect(value('HeartbeatTopicArn')).toEqual({ Ref: logicalId(stack.monitoring.heartbeatTopic) });
     });
 
+    it('the database endpoint and credentials secret, the cache endpoint', () => {
+      const db = stack.serviceDependencies.databases.db!;
+      const cache = stack.serviceDependencies.caches.cache!;
+      expect(joinToText(value('DbEndpoint'))).toBe(`<GetAtt:${logicalId(db.instance)}.Endpoint.Address>:<GetAtt:${logicalId(db.instance)}.Endpoint.Port>`);
+      expect(value('DbSecretArn')).toEqual({ Ref: logicalId(db.secret) });
+      expect(joinToText(value('CacheEndpoint'))).toBe(`<GetAtt:${logicalId(cache.replicationGroup)}.PrimaryEndPoint.Address>:<GetAtt:${logicalId(cache.replicationGroup)}.PrimaryEndPoint.Port>`);
+    });
+
     it('every output is described, and none is exported (no cross-stack coupling)', () => {
-      expect(Object.keys(outputs).length).toBe(8);
+      expect(Object.keys(outputs).length).toBe(11);
       for (const o of Object.values(outputs)) {
         expect((o as Json).Description.length).toBeGreaterThan(10);
         expect((o as Json).Export).toBeUndefined();
@@ -327,6 +335,9 @@ describe.each<FlagSet>(['defaults', 'recommended'])('the example stack (%s featu
     });
   });
 });
+
+/** The env vars the declaration marks secret: each must come from Secrets Manager. */
+const SECRET_VARS = Object.entries(providersService.env).filter(([, v]) => v.secret).map(([k]) => k);
 
 /** An ObservedService alone in a stack, with valid props overridden by `over`. */
 function observed(over: (stack: Stack) => Partial<ObservedServiceProps> = () => ({}), flags: FlagSet = 'defaults') {
@@ -405,7 +416,7 @@ describe('ObservedService alarm props', () => {
       image: ecs.ContainerImage.fromRegistry('example/providers:1'),
       workspace: monitoring,
       vpc: new ec2.Vpc(stack, 'Vpc'),
-      secrets: Object.fromEntries(['DATABASE_URL', 'REDIS_URL', 'OPENAI_API_KEY'].map((k) => [k, secretsmanager.Secret.fromSecretNameV2(stack, k, k)])),
+      secrets: Object.fromEntries(SECRET_VARS.map((k) => [k, secretsmanager.Secret.fromSecretNameV2(stack, k, k)])),
     });
     const res = Template.fromStack(stack).toJSON().Resources;
     expect(res[logicalId(service.alarms!.runningTasks)].Properties.AlarmActions).toEqual([{ Ref: logicalId(monitoring.criticalTopic) }]);
@@ -429,7 +440,7 @@ describe('ObservedService alarm props', () => {
         image: ecs.ContainerImage.fromRegistry('example/providers:1'),
         workspace: prometheusWorkspaceFromId(s, 'ws-1'),
         vpc: new ec2.Vpc(s, 'Vpc'),
-        secrets: Object.fromEntries(['DATABASE_URL', 'REDIS_URL', 'OPENAI_API_KEY'].map((k) => [k, secretsmanager.Secret.fromSecretNameV2(s, k, k)])),
+        secrets: Object.fromEntries(SECRET_VARS.map((k) => [k, secretsmanager.Secret.fromSecretNameV2(s, k, k)])),
         alarmTopics: { critical: pager, warning: pager },
       });
       return { stack: s, service: svc };

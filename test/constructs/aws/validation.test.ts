@@ -15,6 +15,9 @@ import {
   type ServiceDashboardsProps,
 } from '@bulwark/constructs/aws';
 
+/** The env vars the declaration marks secret, in declaration order. */
+const SECRET_VARS = Object.entries(providersService.env).filter(([, v]) => v.secret).map(([k]) => k);
+
 /** Builds an ObservedService with valid props, overridden by `over`; returns what it threw. */
 function observedServiceError(over: (stack: Stack) => Partial<ObservedServiceProps>): Error | undefined {
   const stack = new Stack(new App(), 'S');
@@ -47,8 +50,8 @@ describe('ObservedService refuses props that cannot work, naming the prop', () =
     ['a container port other than the declared one', () => ({ containerPort: 3000 }), /props\.containerPort is 3000 but the declaration "providers" listens on 8080/],
     ['no task', () => ({ desiredCount: 0 }), /props\.desiredCount is 0; use a whole number of tasks, at least 1/],
     ['a fractional task count', () => ({ desiredCount: 1.5 }), /props\.desiredCount is 1\.5/],
-    ['a missing secret', () => ({ secrets: {} }), /props\.secrets has no Secrets Manager secret for DATABASE_URL, REDIS_URL, OPENAI_API_KEY/],
-    ['a secret as plain environment', () => ({ environment: { DATABASE_URL: 'postgres://u:p@db/x' } }), /props\.environment\.DATABASE_URL is a secret env var of "providers"; pass it in props\.secrets/],
+    ['a missing secret', () => ({ secrets: {} }), new RegExp(`props\\.secrets has no Secrets Manager secret for ${SECRET_VARS.join(', ')}: every env var "providers" declares secret must come from a secret`)],
+    ['a secret as plain environment', () => ({ environment: { PGPASSWORD: 'hunter2' } }), /props\.environment\.PGPASSWORD is a secret env var of "providers"; pass it in props\.secrets/],
     ['a flag as plain environment', () => ({ environment: { ENABLE_CIRCUIT_BREAKER: 'false' } }), /props\.environment\.ENABLE_CIRCUIT_BREAKER is a feature flag; set it with props\.flags/],
     ['a scrape interval below a second', () => ({ scrapeInterval: Duration.millis(500) }), /props\.scrapeInterval is 0\.5 s/],
     ['access logs in an environment-agnostic stack', () => ({ accessLogs: true }), /props\.accessLogs needs a stack with a concrete region/],
@@ -73,11 +76,37 @@ describe('ObservedService refuses props that cannot work, naming the prop', () =
   it('an undeclared secret', () => {
     const err = observedServiceError((s) => ({
       secrets: {
-        ...Object.fromEntries(['DATABASE_URL', 'REDIS_URL', 'OPENAI_API_KEY'].map((k) => [k, secretsmanager.Secret.fromSecretNameV2(s, `y${k}`, k)])),
+        ...Object.fromEntries(SECRET_VARS.map((k) => [k, secretsmanager.Secret.fromSecretNameV2(s, `y${k}`, k)])),
         STRIPE_KEY: secretsmanager.Secret.fromSecretNameV2(s, 'stripe', 'stripe'),
       },
     }));
-    expect(err!.message).toMatch(/props\.secrets has STRIPE_KEY, which "providers" does not declare as secret env vars/);
+    expect(err!.message).toMatch(/props\.secrets has STRIPE_KEY, which "providers" does not declare as env vars; declare them/);
+  });
+
+  describe('secrets from JSON fields ({ secret, field })', () => {
+    /** Every secret var from one JSON secret's field of the same name, plus `extra`. */
+    const fromFields = (s: Stack, extra: Record<string, unknown> = {}) => {
+      const json = secretsmanager.Secret.fromSecretNameV2(s, 'Json', 'x/json');
+      return { secrets: { ...Object.fromEntries(SECRET_VARS.map((k) => [k, { secret: json, field: k }])), ...extra } as ObservedServiceProps['secrets'] };
+    };
+
+    it('accepts a field of a secret for a secret var, and for a declared non-secret var (PGUSER from the same secret)', () => {
+      expect(observedServiceError((s) => fromFields(s))).toBeUndefined();
+      expect(observedServiceError((s) => fromFields(s, { PGUSER: { secret: secretsmanager.Secret.fromSecretNameV2(s, 'Db', 'x/db'), field: 'username' } }))).toBeUndefined();
+    });
+
+    it.each<[string, (s: Stack) => Partial<ObservedServiceProps>, RegExp]>([
+      ['an empty field', (s) => fromFields(s, { PGPASSWORD: { secret: secretsmanager.Secret.fromSecretNameV2(s, 'Db', 'x/db'), field: '' } }), /props\.secrets\.PGPASSWORD\.field is ""; name the JSON key of the secret's value to inject/],
+      ['a field with a colon (ECS reads ARN:field:stage:version)', (s) => fromFields(s, { PGPASSWORD: { secret: secretsmanager.Secret.fromSecretNameV2(s, 'Db', 'x/db'), field: 'a:b' } }), /props\.secrets\.PGPASSWORD\.field is "a:b"/],
+      ['a field of something that is not a secret', (s) => fromFields(s, { PGPASSWORD: { secret: { name: 'not a secret' } as never, field: 'password' } }), /props\.secrets\.PGPASSWORD\.secret is not a Secrets Manager secret/],
+      ['a value that is neither', (s) => fromFields(s, { PGPASSWORD: 'hunter2' as never }), /props\.secrets\.PGPASSWORD is neither a Secrets Manager secret \(ISecret\) nor \{ secret, field \}/],
+      ['a variable given both as environment and from a secret', (s) => ({ ...fromFields(s, { PGUSER: { secret: secretsmanager.Secret.fromSecretNameV2(s, 'Db', 'x/db'), field: 'username' } }), environment: { PGUSER: 'app' } }), /props\.environment\.PGUSER is also given in props\.secrets; give each variable once/],
+    ])('refuses %s', (_name, over, message) => {
+      const err = observedServiceError(over);
+      expect(err).toBeInstanceOf(InvalidPropError);
+      expect(err!.message).toMatch(message);
+      expect(err!.message).not.toContain('hunter2');
+    });
   });
 
   it('neither a VPC nor a cluster', () => {

@@ -1,8 +1,9 @@
 import { FLAG, flagsToEnv, HEALTH_PATH, SHUTDOWN_ENV } from '../../../runtime/src/internal';
 import { renderRuleFile } from '@bulwark/alerts';
 import { renderDashboards } from '@bulwark/dashboards';
-import { JOB_LABEL, KUBELET_LOG_ROTATION, renderKubeletLogRotation } from '@bulwark/constructs/k8s';
-import { providersService } from '../../../lib/services';
+import { App } from 'cdk8s';
+import { JOB_LABEL, KUBELET_LOG_ROTATION, ObservedServiceChart, renderKubeletLogRotation } from '@bulwark/constructs/k8s';
+import { PROVIDERS_KUBERNETES_ENV, providersService } from '../../../lib/services';
 import { only, synth, type Manifest } from './support';
 
 interface Probe {
@@ -143,9 +144,11 @@ describe('ObservedServiceChart: the Deployment', () => {
   });
 
   it('puts non-secret declared env values in a ConfigMap the container references, and rolls pods when a value changes', () => {
-    expect(manifests.filter((m) => m.kind === 'ConfigMap' && m.metadata.name === 'providers-env')).toEqual([]);
+    // The required ones (PGHOST, PGDATABASE, PGUSER) are always there; synth() gives PROVIDERS_KUBERNETES_ENV.
+    expect(only(manifests, 'ConfigMap', 'providers-env').data).toEqual(PROVIDERS_KUBERNETES_ENV);
+    expect(() => new ObservedServiceChart(new App(), undefined, { service: providersService, image: 'providers:0.1.0' })).toThrow(/env\.PGHOST: is required by the "providers" declaration; give its value in env/);
     const a = synth({ env: { OPENAI_BASE_URL: 'http://openai-proxy.ai.svc:8080/v1' } }).manifests;
-    expect(only(a, 'ConfigMap', 'providers-env').data).toEqual({ OPENAI_BASE_URL: 'http://openai-proxy.ai.svc:8080/v1' });
+    expect(only(a, 'ConfigMap', 'providers-env').data).toEqual({ ...PROVIDERS_KUBERNETES_ENV, OPENAI_BASE_URL: 'http://openai-proxy.ai.svc:8080/v1' });
     expect(envByName(a).get('OPENAI_BASE_URL')).toEqual({
       name: 'OPENAI_BASE_URL',
       valueFrom: { configMapKeyRef: { name: 'providers-env', key: 'OPENAI_BASE_URL' } },
@@ -208,7 +211,7 @@ describe('ObservedServiceChart: PrometheusRule and dashboards', () => {
   });
 
   it('puts each dashboard in its own ConfigMap labelled for the sidecar, JSON in data (never annotations), under 1 MiB', () => {
-    const dashboards = synth().manifests.filter((m) => m.kind === 'ConfigMap');
+    const dashboards = synth().manifests.filter((m) => m.kind === 'ConfigMap' && m.metadata.name !== 'providers-env');
     expect(dashboards.map((m) => m.metadata.name).sort()).toEqual(
       Object.keys(renderDashboards(providersService)).map((p) => `providers-dashboard-${p.replace(/^.*\//, '').replace(/\.json$/, '')}`).sort(),
     );
@@ -224,7 +227,7 @@ describe('ObservedServiceChart: PrometheusRule and dashboards', () => {
 
   it('uses the dashboard label and namespace props', () => {
     const cms = synth({ dashboardLabel: { name: 'grafana.io/dashboard', value: 'bulwark' }, namespace: 'shop', dashboardNamespace: 'grafana' }).manifests.filter(
-      (m) => m.kind === 'ConfigMap',
+      (m) => m.kind === 'ConfigMap' && m.metadata.name !== 'providers-env',
     );
     expect(cms.length).toBeGreaterThan(0);
     for (const cm of cms) {

@@ -51,6 +51,7 @@ describe('synthesis is deterministic', () => {
     expect(synth().yaml).toBe(first);
     const names = synth().manifests.map((m) => `${m.kind}/${m.metadata.name}`);
     expect(names).toEqual([
+      'ConfigMap/providers-env',
       'Deployment/providers',
       'Service/providers',
       'PodDisruptionBudget/providers',

@@ -1,11 +1,12 @@
 import { App } from 'cdk8s';
 import { defineService } from '@bulwark/runtime';
 import { ObservedServiceChart, ObservedServiceChartError, type ObservedServiceChartProps } from '@bulwark/constructs/k8s';
-import { providersService } from '../../../lib/services';
+import { PROVIDERS_KUBERNETES_ENV, providersService } from '../../../lib/services';
 import { IMAGE, synth } from './support';
 
+/** The providers chart with `props`, its env the required settings (PROVIDERS_KUBERNETES_ENV) plus `props.env`. */
 function construct(props: Partial<ObservedServiceChartProps>): () => ObservedServiceChart {
-  return () => new ObservedServiceChart(new App(), undefined, { service: providersService, image: IMAGE, ...props });
+  return () => new ObservedServiceChart(new App(), undefined, { service: providersService, image: IMAGE, ...props, env: { ...PROVIDERS_KUBERNETES_ENV, ...props.env } });
 }
 
 /** The error's problems, each `prop: message`. */
@@ -40,7 +41,7 @@ describe('ObservedServiceChart refuses invalid props at construction, naming the
     ['a bad service port', { servicePort: 70000 }, 'servicePort', /1 to 65535/],
     ['an unknown flag', { flags: { turbo: true } as unknown as ObservedServiceChartProps['flags'] }, 'flags.turbo', /unknown flag/],
     ['an undeclared env var', { env: { NODE_OPTIONS: '--max-old-space-size=400' } }, 'env.NODE_OPTIONS', /not declared/],
-    ['a secret env var passed inline', { env: { DATABASE_URL: 'postgres://u:hunter2@db/x' } }, 'env.DATABASE_URL', /declared secret/],
+    ['a secret env var passed inline', { env: { PGPASSWORD: 'hunter2' } }, 'env.PGPASSWORD', /declared secret/],
     ['a bad Secret name', { secretName: 'Providers_Secrets' }, 'secretName', /Secret name/],
     ['a bad namespace', { namespace: 'Shop' }, 'namespace', /namespace name/],
     ['a bad scrape interval', { scrapeInterval: '30 seconds' }, 'scrapeInterval', /Prometheus duration/],
@@ -60,7 +61,7 @@ describe('ObservedServiceChart refuses invalid props at construction, naming the
   });
 
   it('never echoes a secret value passed inline', () => {
-    expect(problems({ env: { DATABASE_URL: 'postgres://u:hunter2@db/x' } }).join('\n')).not.toContain('hunter2');
+    expect(problems({ env: { PGPASSWORD: 'hunter2' } }).join('\n')).not.toContain('hunter2');
   });
 
   it('reports every problem at once', () => {

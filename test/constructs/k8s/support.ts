@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { App, Yaml } from 'cdk8s';
 import { ObservedServiceChart, type ObservedServiceChartProps } from '@bulwark/constructs/k8s';
-import { providersService } from '../../../lib/services';
+import { PROVIDERS_KUBERNETES_ENV, providersService } from '../../../lib/services';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const IMAGE = 'registry.example.com/providers:0.1.0';
@@ -28,9 +28,10 @@ export interface Synthesized {
   readonly yaml: string;
 }
 
+/** The providers chart with `props`; its env holds the required settings (PROVIDERS_KUBERNETES_ENV) plus `props.env`. */
 export function synth(props: Partial<ObservedServiceChartProps> = {}): Synthesized {
   const app = new App();
-  const chart = new ObservedServiceChart(app, undefined, { service: providersService, image: IMAGE, ...props });
+  const chart = new ObservedServiceChart(app, undefined, { service: providersService, image: IMAGE, ...props, env: { ...PROVIDERS_KUBERNETES_ENV, ...props.env } });
   const manifests = chart.toJson() as Manifest[];
   return { chart, manifests, yaml: app.synthYaml() };
 }

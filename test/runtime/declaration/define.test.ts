@@ -165,7 +165,7 @@ describe('defineService', () => {
         name: 'orders',
         dependencies: {
           a: { kind: 'postgres', env: 'A_URL', connection: 'split' },
-          b: { kind: 'redis', connection: 'split' },
+          b: { kind: 'openai', connection: 'split' },
           c: { kind: 'postgres', connection: { hostname: 'X' } as never },
           d: { kind: 'postgres', connection: { host: 'PORT' } },
           e: { kind: 'postgres' },
@@ -173,7 +173,7 @@ describe('defineService', () => {
       }),
     ).toEqual([
       'dependencies.a.connection: cannot go with env: give one URL variable (env) or the split settings (connection), not both',
-      'dependencies.b.connection: a redis dependency takes no split connection settings; name its variable with env',
+      'dependencies.b.connection: a dependency of kind openai takes no split connection settings; name its variable with env',
       'dependencies.c.connection.hostname: unknown field; expected one of host, port, database, user, password, sslmode, sslrootcert',
       'dependencies.d.connection.host: "PORT" is reserved: deployments set it from the declared port; name another variable',
       'dependencies.e.env: is required for a postgres dependency: name the environment variable holding its connection URL (e.g. "DATABASE_URL"), or connection: \'split\' for PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, PGSSLROOTCERT',

@@ -36,7 +36,14 @@ import {
   type ThrowawayServer,
 } from '@bulwark/harness';
 import { createRuntime, defineService, type ValidationSummary } from '@bulwark/runtime';
+import { RDS_CA_BUNDLE_PATH } from '@bulwark/runtime/catalog';
 import { LogCapture } from '../runtime/logging/capture';
+import { synthProviders } from '../constructs/aws/support';
+
+interface ContainerDefinition {
+  Environment?: { Name: string; Value: unknown }[];
+  Secrets?: { Name: string; ValueFrom: unknown }[];
+}
 
 /** From spawn to /health/ready 200, or to exit: tsx compiles on load, and the machine is shared. */
 const PROCESS_LIMIT_MS = 120_000;
@@ -141,6 +148,26 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
     // certificate chains to: here it is what lets the Redis TLS connection verify.
     NODE_EXTRA_CA_CERTS: ca.certFile,
     ...over,
+  });
+
+  it('that environment is the synthesized task definition\'s: the same connection variables, the same fixed values', () => {
+    const { template } = synthProviders();
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as { Properties: { ContainerDefinitions: ContainerDefinition[] } }[];
+    const app = task.Properties.ContainerDefinitions.find((c) => (c.Secrets ?? []).length > 0)!;
+    const plain = Object.fromEntries((app.Environment ?? []).map((e) => [e.Name, e.Value]));
+    const fromSecrets = (app.Secrets ?? []).map((e) => e.Name);
+    const connection = (name: string) => /^(PG|REDIS_|OPENAI_API_KEY$)/.test(name);
+    const local = taskEnv();
+    expect(Object.keys(local).filter(connection).sort()).toEqual([...Object.keys(plain), ...fromSecrets].filter(connection).sort());
+    // Values the task fixes (not endpoints, ports or credentials) are the ones used here.
+    expect({ PGSSLMODE: plain.PGSSLMODE, REDIS_TLS: plain.REDIS_TLS, PGDATABASE: plain.PGDATABASE }).toEqual({
+      PGSSLMODE: local.PGSSLMODE,
+      REDIS_TLS: local.REDIS_TLS,
+      PGDATABASE: local.PGDATABASE,
+    });
+    // The CA bundle path is the image's (here a throwaway CA file stands in for it).
+    expect(plain.PGSSLROOTCERT).toBe(RDS_CA_BUNDLE_PATH);
+    expect(fromSecrets).toEqual(expect.arrayContaining(['PGUSER', 'PGPASSWORD', 'REDIS_PASSWORD', 'OPENAI_API_KEY']));
   });
 
   it('refuses plain connections: PostgreSQL finds no pg_hba.conf entry, Redis has no plain port', async () => {

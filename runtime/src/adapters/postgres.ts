@@ -19,6 +19,7 @@ import {
   type AdapterBaseOptions,
   type DependencyAdapter,
 } from './common';
+import { CERT_CHAIN_ERRORS, CERT_HOST_ERROR, CERT_VALIDITY_ERRORS } from '../tls/cert-errors';
 
 export const DB_ERROR_TYPE = {
   ...COMMON_ERROR_TYPE,
@@ -251,17 +252,6 @@ export function postgresTls(
   return { ok: true, mode: 'verify-ca', ssl: { ca: read.certs, rejectUnauthorized: true, checkServerIdentity: () => undefined } };
 }
 
-// Node's codes for a server certificate that did not verify.
-const CHAIN_ERRORS = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-const VALIDITY_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
 /** What to do about a TLS failure of a split connection, naming its variables; '' for other errors. */
 function tlsHint(err: unknown, tls: PostgresTls | undefined, connection: PostgresConnectionSettings | undefined, variables: Readonly<Record<keyof PostgresConnectionSettings, string>>): string {
@@ -270,12 +260,12 @@ function tlsHint(err: unknown, tls: PostgresTls | undefined, connection: Postgre
   const M = variables.sslmode;
   const R = variables.sslrootcert;
   const root = connection.sslrootcert?.trim();
-  if (typeof code === 'string' && CHAIN_ERRORS.has(code)) {
+  if (typeof code === 'string' && CERT_CHAIN_ERRORS.has(code)) {
     if (root === 'system') return ` (${M}=${tls.mode}: the server's certificate does not chain to a CA the platform trusts (${R}=system); point ${R} at the CA bundle that issued it)`;
     return ` (${M}=${tls.mode}: the server's certificate does not chain to a CA in ${R} (${root ?? ''}); point ${R} at the CA bundle that issued it)`;
   }
-  if (typeof code === 'string' && VALIDITY_ERRORS.has(code)) return ` (${M}=${tls.mode}: the server's certificate or its CA is outside its validity period; renew it, or update ${R})`;
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+  if (typeof code === 'string' && CERT_VALIDITY_ERRORS.has(code)) return ` (${M}=${tls.mode}: the server's certificate or its CA is outside its validity period; renew it, or update ${R})`;
+  if (code === CERT_HOST_ERROR) {
     return ` (${M}=verify-full: the server's certificate does not name ${variables.host}=${connection.host ?? ''}; connect by a name the certificate holds (its DNS or IP subject alternative names), or set ${M}=verify-ca to verify the chain only)`;
   }
   if (errorMessage(err) === 'The server does not support SSL connections') return ` (${M}=${tls.mode} needs TLS: turn ssl on in the server, or set ${M}=disable)`;

@@ -17,6 +17,7 @@ import {
   type AdapterBaseOptions,
   type DependencyAdapter,
 } from './common';
+import { CERT_CHAIN_ERRORS, CERT_HOST_ERROR, CERT_VALIDITY_ERRORS } from '../tls/cert-errors';
 
 export const REDIS_ERROR_TYPE = {
   ...COMMON_ERROR_TYPE,
@@ -103,18 +104,6 @@ export function redisTls(value: string | undefined, variable: string = REDIS_VAR
   return { ok: false, problems: [{ setting: 'tls', message: `${shown} is not true or false: use one of ${accepted} (true: TLS, the server's certificate verified; false or unset: plain TCP)` }] };
 }
 
-// Node's codes for a server certificate that did not verify.
-const CERT_CHAIN_ERRORS = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-]);
 
 /**
  * Errors no reconnect can cure (authentication refused, a server certificate that does not verify):
@@ -124,7 +113,7 @@ function isConfigurationError(err: unknown): boolean {
   const e = errorFields(err);
   if (!e) return false;
   if (/^(NOAUTH|WRONGPASS)\b/.test(e.message) || e.message.includes('invalid password')) return true;
-  return typeof e.code === 'string' && (CERT_CHAIN_ERRORS.has(e.code) || e.code === 'ERR_TLS_CERT_ALTNAME_INVALID');
+  return typeof e.code === 'string' && (CERT_CHAIN_ERRORS.has(e.code) || CERT_VALIDITY_ERRORS.has(e.code) || e.code === CERT_HOST_ERROR);
 }
 
 /** What to do about an authentication or TLS failure of a split connection, naming its variables; '' otherwise. */
@@ -136,10 +125,10 @@ function redisHint(err: unknown, connection: RedisConnectionSettings | undefined
     const who = connection.username ? `${variables.username} and ${variables.password} do` : `${variables.password} does`;
     return ` (${who} not match what the server expects: the AUTH token, or the ACL user's password)`;
   }
-  if (typeof e.code === 'string' && CERT_CHAIN_ERRORS.has(e.code)) {
+  if (typeof e.code === 'string' && (CERT_CHAIN_ERRORS.has(e.code) || CERT_VALIDITY_ERRORS.has(e.code))) {
     return ` (${variables.tls}=true: the server's certificate does not verify against the CAs this process trusts, Node's bundled roots (which Amazon ElastiCache's chain to) and NODE_EXTRA_CA_CERTS; for a private CA, add it with NODE_EXTRA_CA_CERTS)`;
   }
-  if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+  if (e.code === CERT_HOST_ERROR) {
     return ` (${variables.tls}=true: the server's certificate does not name ${variables.host}=${connection.host ?? ''}; connect by a name the certificate holds)`;
   }
   return '';

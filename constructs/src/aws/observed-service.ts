@@ -341,6 +341,13 @@ export class ObservedService extends Construct implements ec2.IConnectable {
           lifecycleRules: [{ expiration: Duration.days(retention) }],
           removalPolicy: RemovalPolicy.RETAIN,
         });
+      if (!props.accessLogsBucket) {
+        acknowledgeNag(
+          this.accessLogsBucket,
+          'AwsSolutions-S1',
+          'This bucket only receives the load balancer access logs (written by the ELB log delivery service, read by no application); logging access to it would need yet another log bucket. Public access is blocked and TLS enforced.',
+        );
+      }
       this.loadBalancer.logAccessLogs(this.accessLogsBucket, declaration.name);
     }
 

@@ -21,6 +21,14 @@ describe('ServiceStack of the providers service (the example app)', () => {
     expect(nagFindings(synths[flags].app)).toEqual([]);
   });
 
+  it.each<FlagSet>(['defaults', 'recommended'])('with a concrete account and region (access logs on), has no unacknowledged finding either (%s flags)', (flags) => {
+    const regional = synthProviders({ env: { account: '111111111111', region: 'eu-west-1' } }, flags);
+    regional.template.resourceCountIs('AWS::S3::Bucket', 1);
+    const [lb] = Object.values(regional.template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer')) as { Properties: { LoadBalancerAttributes: unknown[] } }[];
+    expect(lb.Properties.LoadBalancerAttributes).toContainEqual({ Key: 'access_logs.s3.enabled', Value: 'true' });
+    expect(nagFindings(regional.app)).toEqual([]);
+  });
+
   it('the flag sets make different templates (so checking both is not checking one twice)', () => {
     expect(synths.recommended.template.toJSON()).not.toEqual(synths.defaults.template.toJSON());
   });

@@ -20,6 +20,7 @@ import { emitKeypressEvents } from 'node:readline';
 import { startLoad, type LoadGenerator } from '@bulwark/harness';
 import type { OpenAIServerMode } from '@bulwark/harness';
 import { startProcessStack, type ProcessStack } from '@bulwark/harness';
+import { HEARTBEAT_SEVERITY, SEVERITY_LABEL } from '@bulwark/alerts';
 import { renderStatus } from './demo-status';
 import { ProvidersTraffic, seedProviders } from '@bulwark/harness';
 import { providersService } from '../lib/services/providers';
@@ -117,7 +118,7 @@ class Demo {
       s.prometheus!.alerts().catch(() => []),
     ]);
     // The always-firing Heartbeat says the pipeline works, not that something is wrong.
-    const names = (state: string) => [...new Set(alerts.filter((a) => a.state === state && a.labels.severity !== 'heartbeat').map((a) => a.labels.alertname))];
+    const names = (state: string) => [...new Set(alerts.filter((a) => a.state === state && a.labels[SEVERITY_LABEL] !== HEARTBEAT_SEVERITY).map((a) => a.labels.alertname))];
     const traffic: Record<string, number> = {};
     for (const r of Object.values(this.load!.stats(Date.now() - 5_000))) for (const [k, n] of Object.entries(r.outcomes)) traffic[k] = (traffic[k] ?? 0) + n;
     const state = (d: HealthReport['dependencies'][string]) => (d.state === 'disabled' ? 'off' : d.healthy ? (d.slow ? 'slow' : 'up') : 'DOWN');

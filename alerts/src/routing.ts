@@ -3,15 +3,18 @@
  * and which alert silences which. One source for every Alertmanager configuration Bulwark writes
  * (the AWS `MonitoringWorkspace` alert manager) and for what its docs say about routing.
  */
-import { LABEL } from '@bulwark/runtime/catalog';
+import { LABEL, TARGET_LABELS } from '@bulwark/runtime/catalog';
 import { ALERT } from './rules';
-import type { Severity } from './types';
+import { HEARTBEAT_SEVERITY, type Severity } from './types';
+
+/** Prometheus's own target label naming one scraped process. */
+const INSTANCE_LABEL = TARGET_LABELS[1];
 
 /** Label every generated alert carries: where it is routed. */
 export const SEVERITY_LABEL = 'severity';
 
 /** The severities the generated rules use, in routing order (one receiver each). */
-export const SEVERITIES = ['critical', 'warning', 'heartbeat'] as const satisfies readonly Severity[];
+export const SEVERITIES = ['critical', 'warning', HEARTBEAT_SEVERITY] as const satisfies readonly Severity[];
 
 /** Alerts notified together: one notification per alert name, service and severity. */
 export const GROUP_BY = ['alertname', LABEL.service, SEVERITY_LABEL] as const;
@@ -58,6 +61,6 @@ export const INHIBIT_RULES: readonly InhibitRule[] = [
   {
     source_matchers: [`alertname="${ALERT.systemMinimal}"`],
     target_matchers: [`alertname="${ALERT.systemDegraded}"`],
-    equal: [LABEL.service, 'instance'],
+    equal: [LABEL.service, INSTANCE_LABEL],
   },
 ];

@@ -23,7 +23,7 @@ import {
   slowRatioRecord,
   type BurnRateAlertSpec,
 } from './slo';
-import type { AlertingRule, RecordingRule, RuleGroup, RuleGroups, Severity } from './types';
+import { HEARTBEAT_SEVERITY, type AlertingRule, type RecordingRule, type RuleGroup, type RuleGroups, type Severity } from './types';
 
 /** Every alert name the generator can emit; each has a runbook (`runbook(name)`, runbooks/<name>.md). */
 export const ALERT = {
@@ -368,7 +368,7 @@ function heartbeatAlert(ctx: RuleContext): AlertingRule {
   return ctx.alert({
     alert: ALERT.heartbeat,
     expr: 'vector(1)',
-    severity: 'heartbeat',
+    severity: HEARTBEAT_SEVERITY,
     summary: `Heartbeat of the alerting pipeline of ${service.name} (always firing)`,
     description:
       `Always firing, by design: while its notifications arrive, the rules of ${service.name} are evaluated and their alerts ` +

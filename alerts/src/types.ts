@@ -10,6 +10,9 @@
  */
 export type Severity = 'critical' | 'warning' | 'heartbeat';
 
+/** The severity of the always-firing Heartbeat: routed to machines, never to a person. */
+export const HEARTBEAT_SEVERITY = 'heartbeat' satisfies Severity;
+
 export interface AlertingRule {
   readonly alert: string;
   readonly expr: string;

@@ -17,6 +17,7 @@ import {
   type AdapterBaseOptions,
   type DependencyAdapter,
 } from './common';
+import { FALSE_VALUES, TRUE_VALUES } from '../flags/flags';
 import { CERT_CHAIN_ERRORS, CERT_HOST_ERROR, CERT_VALIDITY_ERRORS } from '../tls/cert-errors';
 
 export const REDIS_ERROR_TYPE = {
@@ -91,14 +92,14 @@ export const REDIS_VARIABLES: Readonly<Record<keyof RedisConnectionSettings, str
 };
 
 /** What REDIS_TLS may say: the runtime's boolean words (as the feature flags take them), any case. */
-export const REDIS_TLS_VALUES = { on: ['true', '1', 'yes', 'on'], off: ['false', '0', 'no', 'off'] } as const;
+export const REDIS_TLS_VALUES = { on: TRUE_VALUES, off: FALSE_VALUES } as const;
 
 /** Whether TLS is on, or why the setting cannot be used (naming the variable; an odd value is not repeated). */
 export function redisTls(value: string | undefined, variable: string = REDIS_VARIABLES.tls): { readonly ok: true; readonly tls: boolean } | { readonly ok: false; readonly problems: readonly { readonly setting: 'tls'; readonly message: string }[] } {
   const v = value?.trim().toLowerCase();
   if (!v) return { ok: true, tls: false };
-  if ((REDIS_TLS_VALUES.on as readonly string[]).includes(v)) return { ok: true, tls: true };
-  if ((REDIS_TLS_VALUES.off as readonly string[]).includes(v)) return { ok: true, tls: false };
+  if (REDIS_TLS_VALUES.on.includes(v)) return { ok: true, tls: true };
+  if (REDIS_TLS_VALUES.off.includes(v)) return { ok: true, tls: false };
   const shown = /^[A-Za-z0-9_-]{1,24}$/.test(value!.trim()) ? `${variable}=${value!.trim()}` : `${variable} (value not shown)`;
   const accepted = [...REDIS_TLS_VALUES.on, ...REDIS_TLS_VALUES.off].join(', ');
   return { ok: false, problems: [{ setting: 'tls', message: `${shown} is not true or false: use one of ${accepted} (true: TLS, the server's certificate verified; false or unset: plain TCP)` }] };

@@ -26,8 +26,9 @@ export const FLAG_DEFAULTS: Flags = {
   gracefulDegradation: true,
 };
 
-const TRUE_VALUES = ['true', '1', 'yes', 'on'];
-const FALSE_VALUES = ['false', '0', 'no', 'off'];
+/** The runtime's words for on and off, any case: the feature flags and every boolean setting (e.g. REDIS_TLS). */
+export const TRUE_VALUES: readonly string[] = ['true', '1', 'yes', 'on'];
+export const FALSE_VALUES: readonly string[] = ['false', '0', 'no', 'off'];
 export const ACCEPTED_FLAG_VALUES: readonly string[] = ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'];
 
 export class FlagError extends Error {

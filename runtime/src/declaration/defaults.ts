@@ -1,6 +1,6 @@
 import { BUILTIN_KINDS } from '../kinds/builtin';
 import type { KindDefaults } from '../kinds/kind';
-import type { DEPENDENCY_KINDS, HealthCheckSettings, Objectives, StartupSettings } from './types';
+import type { DEPENDENCY_KINDS, HealthCheckSettings, Objectives, RateLimitSettings, StartupSettings } from './types';
 
 /** The built-in kinds' defaults, by kind (a kind describes its own: `kindOf(name).defaults`). */
 export const KIND_DEFAULTS: Readonly<Record<(typeof DEPENDENCY_KINDS)[number], KindDefaults>> = Object.fromEntries(
@@ -37,4 +37,9 @@ export const STARTUP_DEFAULTS: StartupSettings = {
 };
 
 export const DEFAULT_PORT = 8080;
+/** The admin listener's port: the one Prometheus exporters conventionally use (OpenTelemetry's among them). */
+export const DEFAULT_ADMIN_PORT = 9464;
+
+/** 10 requests a second per client on average, with bursts up to 600: generous for people, a brake on scripts. */
+export const RATE_LIMIT_DEFAULTS: RateLimitSettings = { requests: 600, windowMs: 60_000 };
 export const DEFAULT_VERSION = '0.0.0';

@@ -2,14 +2,16 @@ import { CAPABILITY, IMPACT_LEVELS, type Capability, type ImpactLevel } from '..
 import '../kinds/builtin';
 import { kindOf, registeredKinds } from '../kinds/kind';
 import { FLAG } from '../flags/flags';
-import { PORT_ENV } from '../http/paths';
+import { ADMIN_ENV, PORT_ENV, TRUSTED_PROXY_HOPS_ENV } from '../http/paths';
 import { SHUTDOWN_ENV } from '../lifecycle/shutdown-env';
 import { MAX_LATENCY_THRESHOLD_MS, METRICS } from '../metrics/catalog';
 import {
+  DEFAULT_ADMIN_PORT,
   DEFAULT_PORT,
   DEFAULT_VERSION,
   HEALTH_CHECK_DEFAULTS,
   OBJECTIVE_DEFAULTS,
+  RATE_LIMIT_DEFAULTS,
   SLO_PAGE_BURN_RATE,
   STARTUP_DEFAULTS,
 } from './defaults';
@@ -47,6 +49,9 @@ export function isServiceDeclaration(value: unknown): value is ServiceDeclaratio
 /** Variables the runtime itself reads and Bulwark's deployments set: a declaration cannot claim them. */
 const RESERVED_ENV: Readonly<Record<string, string>> = {
   [PORT_ENV]: 'deployments set it from the declared port',
+  [ADMIN_ENV.port]: 'deployments set it from the declared admin.port',
+  [ADMIN_ENV.host]: 'deployments set where the admin listener binds',
+  [TRUSTED_PROXY_HOPS_ENV]: 'deployments set how many proxies stand in front of the service',
   ...Object.fromEntries(Object.values(FLAG).map((name) => [name, 'it is a feature flag: deployments set every flag explicitly'])),
   ...Object.fromEntries(Object.values(SHUTDOWN_ENV).map((name) => [name, 'it is a shutdown setting the runtime reads and deployments set'])),
 };
@@ -175,7 +180,7 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-const SERVICE_FIELDS = ['name', 'version', 'port', 'dependencies', 'env', 'objectives', 'startup', 'routes'] as const;
+const SERVICE_FIELDS = ['name', 'version', 'port', 'admin', 'rateLimit', 'dependencies', 'env', 'objectives', 'startup', 'routes'] as const;
 const DEPENDENCY_FIELDS = ['kind', 'critical', 'impact', 'slowThresholdMs', 'slowImpact', 'env', 'connection', 'provides', 'breaker', 'healthCheck'] as const;
 const BREAKER_FIELDS = ['failureThreshold', 'resetTimeoutMs', 'successThreshold', 'timeoutMs'] as const;
 const CHECK_FIELDS = ['intervalMs', 'timeoutMs', 'healthyThreshold', 'unhealthyThreshold'] as const;
@@ -311,6 +316,18 @@ export function defineService(input: ServiceInput): ServiceDeclaration {
     else version = raw.version;
   }
   const port = c.int('port', raw.port, DEFAULT_PORT, 1, 65535);
+  const ap = 'admin';
+  const a = c.object(ap, raw.admin) ?? {};
+  c.known(ap, a, ['port']);
+  const admin = { port: c.int(join(ap, 'port'), a.port, DEFAULT_ADMIN_PORT, 1, 65535) };
+  if (admin.port === port) c.fail(join(ap, 'port'), `${admin.port} is the application's port too; give /metrics and /health a port of their own (default ${DEFAULT_ADMIN_PORT})`);
+  const rp = 'rateLimit';
+  const rl = c.object(rp, raw.rateLimit) ?? {};
+  c.known(rp, rl, ['requests', 'windowMs']);
+  const rateLimit = {
+    requests: c.int(join(rp, 'requests'), rl.requests, RATE_LIMIT_DEFAULTS.requests, 0, 1_000_000),
+    windowMs: c.int(join(rp, 'windowMs'), rl.windowMs, RATE_LIMIT_DEFAULTS.windowMs, 1_000, 86_400_000),
+  };
 
   const env: Record<string, EnvVarDeclaration> = {};
   const rawEnv = c.object('env', raw.env) ?? {};
@@ -419,7 +436,7 @@ export function defineService(input: ServiceInput): ServiceDeclaration {
   }
 
   if (c.problems.length) throw new DeclarationError(name, c.problems);
-  const declaration: ServiceDeclaration = { name, version, port, dependencies, env, objectives, startup, routes, routeRequires };
+  const declaration: ServiceDeclaration = { name, version, port, admin, rateLimit, dependencies, env, objectives, startup, routes, routeRequires };
   Object.defineProperty(declaration, DECLARATION_BRAND, { value: true });
   return deepFreeze(declaration);
 }

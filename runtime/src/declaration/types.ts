@@ -73,11 +73,30 @@ export interface StartupSettings {
   readonly onCriticalFailure: 'exit' | 'degraded';
 }
 
+/**
+ * The admin listener: `/metrics` and `/health*` on a port of their own, so the application's port
+ * (the one a load balancer or ingress exposes) serves the application and `/health/ready` only.
+ */
+export interface AdminSettings {
+  /** Port of the admin listener; deployments point scrapes, probes and container health checks at it. */
+  readonly port: number;
+}
+
+/** Per-client request rate limit of the application's port (a token bucket per client address). */
+export interface RateLimitSettings {
+  /** Requests one client may make per window, as a burst or spread out; 0 switches the limit off. */
+  readonly requests: number;
+  /** The window, in ms: a client's allowance refills evenly over it. */
+  readonly windowMs: number;
+}
+
 /** A validated service declaration with every default filled in. JSON-serialisable. */
 export interface ServiceDeclaration {
   readonly name: string;
   readonly version: string;
   readonly port: number;
+  readonly admin: AdminSettings;
+  readonly rateLimit: RateLimitSettings;
   readonly dependencies: Readonly<Record<string, DependencyDeclaration>>;
   readonly env: Readonly<Record<string, EnvVarDeclaration>>;
   readonly objectives: Objectives;
@@ -101,6 +120,10 @@ export interface ServiceInput {
   readonly name: string;
   readonly version?: string;
   readonly port?: number;
+  /** The admin listener serving `/metrics` and `/health*`; its port must differ from `port`. */
+  readonly admin?: Partial<AdminSettings>;
+  /** Per-client rate limit of the application's routes (`{ requests: 0 }` switches it off). */
+  readonly rateLimit?: Partial<RateLimitSettings>;
   readonly dependencies?: Readonly<Record<string, DependencyInput>>;
   /** `true`/`false` is shorthand for `{ required }`. */
   readonly env?: Readonly<Record<string, boolean | Partial<EnvVarDeclaration>>>;

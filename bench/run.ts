@@ -9,7 +9,8 @@
  */
 import { join } from 'node:path';
 import { providersService } from '../lib/services/providers';
-import { startOpenAIServer, type OpenAIServer } from '@bulwark/harness';
+import { apiKeyHeaders, generateApiKey, startOpenAIServer, type OpenAIServer } from '@bulwark/harness';
+import { API_KEY_ENV } from '../service/auth';
 import { postgresEnv, redisEnv, startPostgres, startRedis, type ThrowawayServer } from '@bulwark/harness';
 import { compareServers, type CompareOptions, type Comparison } from './http/compare';
 import { cpuPlan } from './lib/cpus';
@@ -18,6 +19,7 @@ import { BenchChild, killAllChildren } from './lib/child';
 import { bundleLikeTheImage } from './service/bundle';
 import { machine, measurement, writeResults, type BenchResults, type Measurement } from './lib/results';
 import { round } from './lib/stats';
+import { BEHIND_ONE_PROXY } from './lib/env';
 import type { WindowMeasurement } from './lib/window';
 import type { MicroResult } from './micro/timing';
 import type { RenderTiming } from './lib/render';
@@ -277,7 +279,7 @@ async function dependencies(): Promise<Dependencies> {
     pg,
     redis,
     ai,
-    env: { ...postgresEnv(pg.port), ...redisEnv(redis.port), OPENAI_API_KEY: 'sk-bench-local-stand-in-key-0001', OPENAI_BASE_URL: ai.baseURL, LOG_LEVEL: 'info' },
+    env: { ...postgresEnv(pg.port), ...redisEnv(redis.port), OPENAI_API_KEY: 'sk-bench-local-stand-in-key-0001', OPENAI_BASE_URL: ai.baseURL, [API_KEY_ENV]: generateApiKey(), LOG_LEVEL: 'info', ...BEHIND_ONE_PROXY },
   };
   return deps;
 }
@@ -319,12 +321,12 @@ async function startupPhase(): Promise<void> {
   );
 }
 
-async function seed(url: string): Promise<number[]> {
+async function seed(url: string, apiKey: string): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < SEEDED_PROVIDERS; i++) {
     const res = await fetch(`${url}/providers`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...apiKeyHeaders(apiKey) },
       body: JSON.stringify({ name: `Bench Provider ${i}`, category: 'logistics', city: 'Valencia', description: 'Seeded by the bench.' }),
     });
     if (res.status !== 201) throw new Error(`seeding a provider answered ${res.status}: ${await res.text()}`);
@@ -345,7 +347,7 @@ async function servicePhase(): Promise<void> {
     const { port } = await service.next<{ type: 'ready'; port: number }>('ready', 60_000);
     await load.next('ready', 30_000);
     const url = `http://127.0.0.1:${port}`;
-    const ids = await seed(url);
+    const ids = await seed(url, env[API_KEY_ENV]!);
     const paths = ids.map((id) => `/providers/${id}`);
     // Warm-up run, then the measured run (latencies of every response) with the server's window inside it.
     await load.ask<LoadResult>({ type: 'run', url, connections: LOAD.connections, durationMs: LOAD.warmupMs, paths }, 'result', LOAD.warmupMs + 30_000);

@@ -6,6 +6,8 @@ import { DEPLOYMENTS } from '../lib/services';
 import { synthKubernetesManifests } from './k8s';
 
 const app = new App();
+// `-c certificateArn=arn:aws:acm:<region>:<account>:certificate/<id>`: the load balancer serves HTTPS
+// with it. Without it, plain HTTP (for a test environment only) and synth warns how to add one.
 buildExampleApp(app, DEPLOYMENTS);
 app.synth();
 

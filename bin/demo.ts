@@ -76,15 +76,16 @@ class Demo {
     this.print('starting PostgreSQL, Redis, the OpenAI stand-in, the service and Prometheus…');
     this.stack = await startProcessStack({ prometheus: true });
     const s = this.stack;
-    const ids = await seedProviders(s.service.url, 10);
-    this.load = startLoad({ baseUrl: s.service.url, next: new ProvidersTraffic(ids).next, ratePerSecond: 5, maxInFlight: 4 });
-    this.print(`service     ${s.service.url}  (GET /health, /metrics, /providers/:id, /providers/:id/summary)`);
+    const ids = await seedProviders(s.service.url, 10, s.apiKey);
+    this.load = startLoad({ baseUrl: s.service.url, next: new ProvidersTraffic(ids, s.apiKey).next, ratePerSecond: 5, maxInFlight: 4 });
+    this.print(`service     ${s.service.url}  (GET /providers/:id, /providers/:id/summary)`);
+    this.print(`admin       ${s.service.adminUrl}  (GET /health, /metrics: the admin listener, never behind the load balancer)`);
     this.print(`prometheus  ${s.prometheus!.url}/alerts`);
     this.print(`postgres    127.0.0.1:${s.pg.port} (service connects through 127.0.0.1:${s.pgProxy.port})`);
     this.print(`redis       127.0.0.1:${s.redis.port} (service connects through 127.0.0.1:${s.redisProxy.port})`);
     this.print(`openai      ${s.ai.baseURL} (local stand-in)`);
     this.print(
-      `ports: service=${s.service.port} prometheus=${s.prometheus!.port} postgres=${s.pg.port} redis=${s.redis.port} openai=${s.ai.port} pg-proxy=${s.pgProxy.port} redis-proxy=${s.redisProxy.port}`,
+      `ports: service=${s.service.port} admin=${s.service.adminPort} prometheus=${s.prometheus!.port} postgres=${s.pg.port} redis=${s.redis.port} openai=${s.ai.port} pg-proxy=${s.pgProxy.port} redis-proxy=${s.redisProxy.port}`,
     );
     this.print(`keys: r redis  p postgres  s slow postgres  o openai mode  q quit${this.tty ? '' : '  (stdin is not a TTY: send them as lines)'}`);
     this.print(`from another terminal: redis-cli -p ${s.redis.port} shutdown nosave   (then press r to bring it back)`);
@@ -114,7 +115,7 @@ class Demo {
   private async statusLine(): Promise<string> {
     const s = this.stack!;
     const [report, alerts] = await Promise.all([
-      fetch(`${s.service.url}/health`, { signal: AbortSignal.timeout(900) }).then((r) => r.json() as Promise<HealthReport>),
+      fetch(`${s.service.adminUrl}/health`, { signal: AbortSignal.timeout(900) }).then((r) => r.json() as Promise<HealthReport>),
       s.prometheus!.alerts().catch(() => []),
     ]);
     // The always-firing Heartbeat says the pipeline works, not that something is wrong.

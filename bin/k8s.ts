@@ -43,8 +43,10 @@ export function synthKubernetesManifests(outdir = 'dist/k8s', options: SynthKube
   const app = new App({ outdir, outputFileExtension: MANIFEST_EXTENSION, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const charts = services.map((service) => {
     const props = options.chartProps?.[service.name];
-    const env = { ...DEPLOYMENTS.find((d) => d.service.name === service.name)?.kubernetesEnv, ...props?.env };
+    const deployment = DEPLOYMENTS.find((d) => d.service.name === service.name);
+    const env = { ...deployment?.kubernetesEnv, ...props?.env };
     return new ObservedServiceChart(app, service.name, {
+      ...deployment?.kubernetesChart,
       ...props,
       ...(Object.keys(env).length ? { env } : {}),
       service,

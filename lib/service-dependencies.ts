@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -13,8 +13,9 @@ import { invalidProp, type ObservedService, type ServiceSecret } from '@bulwark/
  * each PostgreSQL dependency and an Amazon ElastiCache (Valkey) replication group for each Redis
  * dependency that takes its settings split (`connection: 'split'`), and the connection settings the
  * service's task gets for them: endpoints as plain environment, user names and passwords from the
- * generated secrets' JSON fields. Every other secret env var (an API key, a URL) is the operator's
- * to fill: `operatorVariables` lists them.
+ * generated secrets' JSON fields. The service's own secrets (the API key its writers present) are
+ * generated too (`generatedSecrets`). Every other secret env var (a third party's API key, a URL) is
+ * the operator's to fill: `operatorVariables` lists them.
  *
  * Specific to this example (not part of @bulwark/constructs, which stays dependency-agnostic: a team
  * with its own database passes its settings to ObservedService as `environment` and `secrets`).
@@ -74,6 +75,13 @@ export interface ServiceDependenciesOptions {
   readonly database?: DatabaseOptions;
   /** @default - CacheOptions' defaults */
   readonly cache?: CacheOptions;
+  /**
+   * Secret env vars whose value only the service and its own clients share (an API key it checks),
+   * which the stack therefore generates: a Secrets Manager secret each (64 letters and digits), given
+   * to the task whole and named in a stack output so an operator can read it and hand it to clients.
+   * @default - every required secret env var that no dependency reads
+   */
+  readonly generatedSecrets?: readonly string[];
 }
 
 export interface ServiceDependenciesProps extends ServiceDependenciesOptions {
@@ -282,8 +290,13 @@ export class ServiceDependencies extends Construct {
   readonly caches: Readonly<Record<string, RedisCache>>;
   /** Plain settings for the task (endpoints, ports, TLS modes): none of them secret. */
   readonly environment: Readonly<Record<string, string>>;
-  /** Settings from Secrets Manager for the task: user names and passwords, each a JSON field of a generated secret. */
+  /**
+   * Settings from Secrets Manager for the task: user names and passwords, each a JSON field of a
+   * generated secret, and the generated secrets whole.
+   */
   readonly secrets: Readonly<Record<string, ServiceSecret>>;
+  /** The service's own generated secrets (`generatedSecrets`), by env var. */
+  readonly generated: Readonly<Record<string, GeneratedSecret>>;
   /** Secret env vars of the declaration these resources do not provide (API keys, URLs): the operator fills them. */
   readonly operatorVariables: readonly string[];
 
@@ -315,10 +328,16 @@ export class ServiceDependencies extends Construct {
         else secrets[variable] = value.secret;
       }
     }
+    const generated: Record<string, GeneratedSecret> = {};
+    for (const variable of props.generatedSecrets ?? defaultGeneratedSecrets(props.declaration)) {
+      generated[variable] = new GeneratedSecret(this, envVarId(variable), { service, variable });
+      secrets[variable] = generated[variable].secret;
+    }
     this.databases = databases;
     this.caches = caches;
     this.environment = environment;
     this.secrets = secrets;
+    this.generated = generated;
     this.operatorVariables = Object.entries(props.declaration.env)
       .filter(([variable, v]) => v.secret && !(variable in secrets) && !(variable in environment))
       .map(([variable]) => variable);
@@ -365,6 +384,61 @@ export class ServiceDependencies extends Construct {
       invalidProp(this, 'removalPolicy', `is ${String(removal)}; use RemovalPolicy.SNAPSHOT (a final snapshot), RETAIN or DESTROY`);
     }
     for (const [name, dep] of Object.entries(props.declaration.dependencies)) unsupportedSplit(this, name, dep);
+    const read = dependencyVariables(props.declaration);
+    for (const variable of props.generatedSecrets ?? []) {
+      const declared = props.declaration.env[variable];
+      const list = Object.entries(props.declaration.env).filter(([v, d]) => d.secret && !read.has(v)).map(([v]) => v);
+      const fix = `list only secret env vars of ${props.declaration.name} that no dependency reads (${list.join(', ') || 'it has none'})`;
+      if (!declared) invalidProp(this, 'generatedSecrets', `names ${variable}, which ${props.declaration.name} does not declare; ${fix}`);
+      else if (!declared.secret) invalidProp(this, 'generatedSecrets', `names ${variable}, which is not declared secret; ${fix}`);
+      else if (read.has(variable)) invalidProp(this, 'generatedSecrets', `names ${variable}, which a dependency reads (its value comes from that dependency or the operator); ${fix}`);
+    }
+  }
+}
+
+/** Every env var a dependency reads: its own (`env`) and its split settings'. */
+function dependencyVariables(declaration: ServiceDeclaration): Set<string> {
+  return new Set(Object.values(declaration.dependencies).flatMap((d) => [...(d.env ? [d.env] : []), ...Object.values(d.connection ?? {})]));
+}
+
+/** The service's own credentials: required secrets that no dependency reads, so no one else issues them. */
+function defaultGeneratedSecrets(declaration: ServiceDeclaration): string[] {
+  const read = dependencyVariables(declaration);
+  return Object.entries(declaration.env)
+    .filter(([variable, v]) => v.secret && v.required && !read.has(variable))
+    .map(([variable]) => variable);
+}
+
+/** `PROVIDERS_API_KEY` → `ProvidersApiKey`: construct IDs and outputs. */
+function envVarId(variable: string): string {
+  return pascal(variable.toLowerCase());
+}
+
+/**
+ * One of the service's own secrets (an API key its clients present), generated into Secrets
+ * Manager: 64 letters and digits (no punctuation, so it goes in a header or a shell as it is), given
+ * to the task whole, and its ARN a stack output (`<Var>SecretArn`) for the operator to read it.
+ */
+export class GeneratedSecret extends Construct {
+  readonly secret: secretsmanager.Secret;
+  readonly output: CfnOutput;
+
+  constructor(scope: Construct, id: string, props: { readonly service: string; readonly variable: string }) {
+    super(scope, id);
+    this.secret = new secretsmanager.Secret(this, 'Secret', {
+      description: `${props.variable} of ${props.service}, generated: the service reads it whole; its clients present it`,
+      generateSecretString: { excludePunctuation: true, includeSpace: false, passwordLength: 64 },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: `ECS injects ${props.variable} when a task starts and the service's clients hold a copy, so a rotation Lambda would break both: running tasks keep the old key and clients do not learn the new one. Rotate deliberately: put a new value, force a new deployment, then give clients the new key.`,
+    });
+    this.output = new CfnOutput(this, 'Arn', {
+      value: this.secret.secretArn,
+      description: `Secrets Manager secret of ${props.variable} (generated; the value is never in the template): aws secretsmanager get-secret-value --secret-id <this ARN> --query SecretString --output text`,
+    });
+    this.output.overrideLogicalId(`${id}SecretArn`);
   }
 }
 

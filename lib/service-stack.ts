@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { CfnOutput, SecretValue, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, CfnOutput, SecretValue, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -12,6 +13,12 @@ import { pascal, ServiceDependencies, type ServiceDependenciesOptions } from './
 
 /** Path of the Prometheus HTTP API's instant query, under the workspace's endpoint. */
 export const PROMETHEUS_QUERY_PATH = 'api/v1/query';
+
+/** The context key of the load balancer's certificate: `cdk synth -c certificateArn=arn:aws:acm:…`. */
+export const CERTIFICATE_ARN_CONTEXT = 'certificateArn';
+
+/** An ACM certificate ARN: `arn:<partition>:acm:<region>:<account>:certificate/<id>`. */
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 
 /** The repository root: the Docker build context of the service image. */
 const REPO_ROOT = join(__dirname, '..');
@@ -55,6 +62,13 @@ export interface ServiceStackProps extends StackProps {
   readonly serviceDependencies?: ServiceDependenciesOptions;
   /** @default DEFAULT_GRAFANA_VERSION */
   readonly grafanaVersion?: GrafanaVersion;
+  /**
+   * ARN of the ACM certificate (in the stack's region) the load balancer serves HTTPS with.
+   * Without one, the stack still synthesizes, with the load balancer on plain HTTP
+   * (`allowInsecureHttp`, for test environments only) and a warning saying how to add it.
+   * @default - the `certificateArn` context value (`cdk synth -c certificateArn=arn:aws:acm:…`), else none
+   */
+  readonly certificateArn?: string;
 }
 
 /**
@@ -117,6 +131,7 @@ export class ServiceStack extends Stack {
 
     this.monitoring = new MonitoringWorkspace(this, 'Monitoring', { alias: `bulwark-${name}`, services: [props.service] });
 
+    const certificate = this.certificate(props.certificateArn ?? this.node.tryGetContext(CERTIFICATE_ARN_CONTEXT));
     this.app = new ObservedService(this, 'Service', {
       declaration: props.service,
       vpc: this.vpc,
@@ -127,6 +142,9 @@ export class ServiceStack extends Stack {
       flags: { startupFailOnWarning: false },
       // The outside-in alarms page where the alert manager's alerts go.
       alarmTopics: { critical: this.monitoring.topicFor('critical'), warning: this.monitoring.topicFor('warning') },
+      ...(certificate ? { certificate } : { allowInsecureHttp: true }),
+      // A rate limit per client IP in front of the app's own, and the default managed rule groups.
+      webAcl: {},
     });
 
     this.serviceDependencies.connectFrom(this.app);
@@ -139,6 +157,28 @@ export class ServiceStack extends Stack {
 
     this.addOutputs();
     this.acknowledgeNagFindings();
+  }
+
+  /**
+   * The load balancer's certificate from its ARN (checked), or none: then the example runs on plain
+   * HTTP so that `cdk synth` works without an account, and says how to add one.
+   */
+  private certificate(arn: unknown): acm.ICertificate | undefined {
+    if (arn === undefined || arn === null || arn === '') {
+      Annotations.of(this).addWarningV2(
+        'bulwark:example:noCertificate',
+        `No certificate: the load balancer serves plain HTTP, for a test environment only. Request an ACM certificate for your domain in this stack's region and synthesize with -c ${CERTIFICATE_ARN_CONTEXT}=arn:aws:acm:<region>:<account>:certificate/<id>: HTTPS on 443, port 80 redirecting to it.`,
+      );
+      return undefined;
+    }
+    if (typeof arn !== 'string' || !CERTIFICATE_ARN.test(arn)) {
+      throw new Error(`ServiceStack ${this.node.path}: ${CERTIFICATE_ARN_CONTEXT} is ${JSON.stringify(arn)}; give an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id>`);
+    }
+    const region = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME).region;
+    if (!Token.isUnresolved(this.region) && region !== this.region) {
+      throw new Error(`ServiceStack ${this.node.path}: ${CERTIFICATE_ARN_CONTEXT} is a certificate in ${region}, but the stack deploys to ${this.region}; a load balancer serves only certificates of its own region: request or import one there`);
+    }
+    return acm.Certificate.fromCertificateArn(this, 'Certificate', arn);
   }
 
   /** What an operator needs after `cdk deploy` (printed by it, and in `aws cloudformation describe-stacks`). */

@@ -11,6 +11,8 @@ export interface RunningService {
   readonly app: FastifyInstance;
   readonly port: number;
   readonly url: string;
+  /** The runtime's admin listener (/metrics, /health, /health/live, /health/ready); undefined with `admin: false`. */
+  readonly adminUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -31,13 +33,13 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const env = options.env ?? process.env;
   const declaration = options.declaration ?? providersService;
   const runtime = createRuntime(declaration, options);
-  const app = buildApp(runtime);
+  const app = buildApp(runtime, { env });
   await runtime.start();
   await migrateWhenWritable(runtime);
   const port = options.port ?? (env[PORT_ENV] ? Number(env[PORT_ENV]) : declaration.port);
   await app.listen({ port, host: options.host ?? env.HOST ?? '0.0.0.0' });
   const bound = (app.server.address() as AddressInfo).port;
-  return { runtime, app, port: bound, url: `http://127.0.0.1:${bound}`, stop: () => runtime.stop() };
+  return { runtime, app, port: bound, url: `http://127.0.0.1:${bound}`, adminUrl: runtime.adminAddress?.url, stop: () => runtime.stop() };
 }
 
 /**

@@ -123,8 +123,13 @@ class Fixture {
     return s;
   }
 
+  /** The route template the scenarios' traffic goes to. */
+  get endpoint(): string {
+    return this.service.routes[0] ?? '/';
+  }
+
   traffic(s: Series, traffic: Traffic): Series {
-    const route = { ...this.target(), [LABEL.method]: 'GET', [LABEL.endpoint]: this.service.routes[0] ?? '/' };
+    const route = { ...this.target(), [LABEL.method]: 'GET', [LABEL.endpoint]: this.endpoint };
     for (const key of [...s.keys()]) {
       if (key.startsWith(`${METRICS.httpRequestsTotal.name}{`) || key.startsWith(`${METRICS.httpRequestDurationSeconds.name}_`)) s.delete(key);
     }
@@ -296,6 +301,36 @@ function scenarios(service: ServiceDeclaration, rules: readonly AlertingRule[]):
     checks: silent([ALERT.highLatency], 10, STEPS),
   });
 
+  if (rules.some((r) => r.alert === ALERT.rateLimitedRequests)) {
+    // Busy enough (1000 requests a minute) that the limited rate passes its floor from the first minute on.
+    const busy = REQUESTS_PER_MINUTE * 10;
+    const limited = THRESHOLDS.rateLimitedRatio * 2;
+    out.push({
+      name: `${pct(limited)} of ${busy} requests a minute refused by the rate limit: RateLimitedRequests after its for`,
+      series: rateLimitedTraffic(f, limited, busy),
+      checks: firesAfterFor(rules, ALERT.rateLimitedRequests, 1, [{ labels: job, value: limited }]),
+    });
+    const nearLimited = THRESHOLDS.rateLimitedRatio * 0.8;
+    out.push({
+      name: `${pct(nearLimited)} of ${busy} requests a minute refused by the rate limit: under the threshold, silent`,
+      series: rateLimitedTraffic(f, nearLimited, busy),
+      checks: silent([ALERT.rateLimitedRequests], 20, STEPS),
+    });
+    // One limited request a minute is 25% of this quiet service's traffic but far under the floor.
+    const quiet = 4;
+    out.push({
+      name: `1 of ${quiet} requests a minute refused by the rate limit: a handful, under the floor of ${THRESHOLDS.rateLimitedPerSecond}/s, silent`,
+      series: rateLimitedTraffic(f, 1 / quiet, quiet),
+      checks: silent([ALERT.rateLimitedRequests], 20, STEPS),
+    });
+    const burstMinutes = 4;
+    out.push({
+      name: `a ${burstMinutes}-minute burst of ${pct(limited * 2)} refused by the rate limit: over before its for, silent`,
+      series: rateLimitedTraffic(f, limited * 2, busy, [[burstMinutes, true], [STEPS - burstMinutes, false]]),
+      checks: silent([ALERT.rateLimitedRequests], 5, 10, 15, 20),
+    });
+  }
+
   const [firstDep, secondDep] = f.deps;
   if (firstDep) {
     const breaker = (instance: string, name: string) => selector(METRICS.circuitBreakerState.name, { ...job, instance, [LABEL.name]: name });
@@ -450,6 +485,22 @@ function statusShares(ratio: number, phases?: Phases): Traffic {
 function slowShares(ratio: number, thresholdS: number, slowUpper: number, phases?: Phases): Traffic {
   const n = REQUESTS_PER_MINUTE;
   return phased(phases, { ...HEALTHY_TRAFFIC, latency: [[thresholdS, n * (1 - ratio)], [slowUpper, n * ratio]] });
+}
+
+/**
+ * `perMinute` requests a minute of which `ratio` are refused by the rate limit (in the bad phases):
+ * answered 429 in http_requests_total and counted in http_requests_rate_limited_total, as the runtime does.
+ */
+function rateLimitedTraffic(f: Fixture, ratio: number, perMinute: number, phases?: Phases): Series {
+  const limited = perMinute * ratio;
+  const fast = [[HEALTHY_TRAFFIC.latency[0]![0], perMinute]] as const;
+  const ok: TrafficPhase = { statuses: [['200', perMinute]], latency: fast };
+  const bad: TrafficPhase = { statuses: [['200', perMinute - limited], ['429', limited]], latency: fast };
+  const spans = phases ?? [[f.steps, true]];
+  const s = f.traffic(f.healthy(), spans.map(([minutes, isBad]) => ({ ...(isBad ? bad : ok), minutes })));
+  const counted = selector(METRICS.httpRequestsRateLimitedTotal.name, { ...f.target(), [LABEL.endpoint]: f.endpoint });
+  s.set(counted, counterPhases(spans.map(([minutes, isBad]) => [isBad ? limited : 0, minutes] as const), f.steps));
+  return s;
 }
 
 function firstBucketAbove(service: ServiceDeclaration, seconds: number): number {

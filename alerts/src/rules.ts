@@ -5,7 +5,7 @@
  */
 import { LEVEL, LEVEL_NAMES, type ImpactLevel, type ServiceDeclaration } from '@bulwark/runtime/declaration';
 import { BREAKER_STATE_VALUE, FLAG, HEALTH_PATH, LABEL, METRICS, NODE_METRICS } from '@bulwark/runtime/catalog';
-import { SCRAPE_SERIES } from '@bulwark/runtime/catalog';
+import { SCRAPE_SERIES, TRUSTED_PROXY_HOPS_ENV } from '@bulwark/runtime/catalog';
 import { num, selector } from './promql';
 import { runbookUrl } from './runbooks';
 import {
@@ -29,6 +29,7 @@ import { HEARTBEAT_SEVERITY, type AlertingRule, type RecordingRule, type RuleGro
 export const ALERT = {
   highErrorRate: 'HighErrorRate',
   highLatency: 'HighLatency',
+  rateLimitedRequests: 'RateLimitedRequests',
   circuitBreakerOpen: 'CircuitBreakerOpen',
   circuitBreakerFlapping: 'CircuitBreakerFlapping',
   systemDegraded: 'SystemDegraded',
@@ -55,12 +56,22 @@ export const THRESHOLDS = {
   /** Breaker state changes per instance in `breakerFlapWindow` beyond which it is flapping (two full open→half-open→closed cycles). */
   breakerFlapTransitions: 6,
   breakerFlapWindow: '15m',
+  /**
+   * Share of all requests refused by the per-client rate limit over 5m beyond which a person
+   * should look: a few clients over their allowance is the limit doing its job; one request in
+   * twenty is either abuse big enough to show in the service's traffic or a limit too low for
+   * real clients (or clients that all look like one: TRUSTED_PROXY_HOPS unset behind a proxy).
+   */
+  rateLimitedRatio: 0.05,
+  /** Limited requests per second the ratio also needs (30 in 5 minutes): a handful at low traffic is no ticket. */
+  rateLimitedPerSecond: 0.1,
 } as const;
 
 /** `for:` per alert: how long the condition must hold before the alert fires. */
 const FOR = {
   highErrorRate: '2m',
   highLatency: '5m',
+  rateLimitedRequests: '10m',
   circuitBreakerOpen: '1m',
   systemDegraded: '5m',
   systemMinimal: '1m',
@@ -230,7 +241,27 @@ function httpAlerts(ctx: RuleContext): AlertingRule[] {
         `${pName} request latency of {{ $labels.job }} is {{ $value | humanizeDuration }} over the last 5 minutes, ` +
         `above the ${thresholdMs}ms objective (objectives.latency) for ${FOR.highLatency}.`,
     }),
+    ...(service.rateLimit.requests > 0 ? [rateLimitedAlert(ctx, all)] : []),
   ];
+}
+
+/** `all`: the service's request rate over 5m, by job (the limited requests are counted in it too). */
+function rateLimitedAlert(ctx: RuleContext, all: string): AlertingRule {
+  const { service, job } = ctx;
+  const { requests, windowMs } = service.rateLimit;
+  const limited = `sum by (job) (rate(${selector(METRICS.httpRequestsRateLimitedTotal.name, job)}[5m]))`;
+  return ctx.alert({
+    alert: ALERT.rateLimitedRequests,
+    expr: `${limited} / ${all} > ${num(THRESHOLDS.rateLimitedRatio)} and ${limited} > ${num(THRESHOLDS.rateLimitedPerSecond)}`,
+    for: FOR.rateLimitedRequests,
+    severity: 'warning',
+    summary: `${service.name} refuses a large share of its requests with 429 (rate limit)`,
+    description:
+      `The per-client rate limit refused {{ $value | humanizePercentage }} of the requests to {{ $labels.job }} over the last 5 minutes ` +
+      `(threshold ${percent(THRESHOLDS.rateLimitedRatio)} and ${num(THRESHOLDS.rateLimitedPerSecond)} requests/s, for ${FOR.rateLimitedRequests}). ` +
+      `The declared limit (rateLimit) is ${requests} requests per ${num(windowMs / 1000)}s per client on each instance; ` +
+      `clients are told apart by address (${TRUSTED_PROXY_HOPS_ENV} behind proxies).`,
+  });
 }
 
 function resilienceAlerts(ctx: RuleContext): AlertingRule[] {

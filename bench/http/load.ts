@@ -6,6 +6,7 @@
 import autocannon from 'autocannon';
 import { failToParent, onParentMessage, toParent } from '../lib/child';
 import { percentile } from '../lib/stats';
+import { BENCH_CLIENTS, benchClientAddress } from '../lib/env';
 
 export interface LoadRequest {
   readonly type: 'run';
@@ -39,6 +40,8 @@ function run(req: LoadRequest, started?: { count: number }): Promise<LoadResult>
   const times: number[] = [];
   const paths = req.paths;
   let next = 0;
+  // Requests carry the X-Forwarded-For of one of BENCH_CLIENTS clients in turn (see BEHIND_ONE_PROXY).
+  const forwarded = (i: number) => ({ 'x-forwarded-for': benchClientAddress(i) });
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -48,8 +51,8 @@ function run(req: LoadRequest, started?: { count: number }): Promise<LoadResult>
         ...(req.rate ? { overallRate: req.rate } : {}),
         requests:
           req.pathMode === 'sequence'
-            ? req.paths.slice(0, 1000).map((path) => ({ method: 'GET' as const, path }))
-            : [{ method: 'GET', setupRequest: (r) => ({ ...r, path: paths[next++ % paths.length]! }) }],
+            ? Array.from({ length: BENCH_CLIENTS }, (_, i) => ({ method: 'GET' as const, path: req.paths[i % Math.min(1000, req.paths.length)]!, headers: forwarded(i) }))
+            : [{ method: 'GET', setupRequest: (r) => ({ ...r, path: paths[next % paths.length]!, headers: { ...r.headers, ...forwarded(next++) } }) }],
       },
       (err, result) => {
         if (err) {

@@ -32,7 +32,7 @@ export type ServerMode = (typeof SERVER_MODES)[number];
  * same buffering as the runtime's default: every line is really formatted and written.
  */
 function runtimeForBench() {
-  return createRuntime(providersService, { env: BENCH_ENV, logDestination: createLogDestination('/dev/null', DEFAULT_LOG_BUFFERING) });
+  return createRuntime(providersService, { env: BENCH_ENV, logDestination: createLogDestination('/dev/null', DEFAULT_LOG_BUFFERING), admin: { port: 0 } });
 }
 
 const FASTIFY_BODY = { id: 42, name: 'Acme Supplies', category: 'logistics', city: 'Valencia', version: 3 };

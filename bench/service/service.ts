@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     env,
     port: 0,
     host: '127.0.0.1',
+    admin: { host: '127.0.0.1', port: 0 },
     logDestination: createLogDestination('/dev/null', DEFAULT_LOG_BUFFERING),
     exit: (code) => {
       throw new Error(`the service asked to exit with code ${code} (see its startup validation)`);

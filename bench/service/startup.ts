@@ -21,6 +21,7 @@ async function startOnce(env: Record<string, string>): Promise<StartupTiming> {
   const runtime = createRuntime(providersService, {
     env,
     logDestination: createLogDestination('/dev/null'),
+    admin: { port: 0 },
     exit: (code) => {
       throw new Error(`startup validation asked to exit with code ${code}`);
     },

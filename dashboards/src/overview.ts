@@ -1,13 +1,14 @@
 /**
  * Service overview: traffic, errors, latency against the declared objectives, error budget
- * left over the objective window, the degradation level and the busiest endpoints.
+ * left over the objective window, the degradation level and the busiest endpoints (with the
+ * requests the rate limit refused).
  */
 import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
 import { LABEL, METRICS, UNMATCHED_ENDPOINT, latencyObjectiveBucket } from '@bulwark/runtime/catalog';
 import type { DashboardDefinition } from './frame';
 import type { Grid } from './layout';
 import { levelMappings } from './mappings';
-import { COLOR, stat, timeseries } from './panels';
+import { COLOR, stat, timeseries, type TimeseriesPanelBuilder } from './panels';
 import { aggregate, BUCKET_LABEL, eq, formatNumber, legend, quantile, re, type Scope, seriesName, sumIncrease, sumRate } from './promql';
 
 /** Status codes that count against availability. */
@@ -206,9 +207,25 @@ function panels(service: ServiceDeclaration, scope: Scope, grid: Grid): void {
         min: 0,
         thresholdLines: [{ value: budget, color: COLOR.bad }],
       }),
+      ...(service.rateLimit.requests > 0 ? [rateLimitedPanel(service, scope)] : []),
     ],
     8,
   );
+}
+
+/** Requests the per-client rate limit refused (429), by route template; only when the limit is on. */
+function rateLimitedPanel(service: ServiceDeclaration, scope: Scope): TimeseriesPanelBuilder {
+  const { requests, windowMs } = service.rateLimit;
+  return timeseries('Rate-limited requests by endpoint', {
+    description:
+      `Requests per second refused with 429 by the per-client rate limit (${requests} requests per ${windowMs / 1000} s per client on each instance), by route template. ` +
+      `They also count in the request rate and the requests by status.`,
+    unit: 'reqps',
+    queries: [{ expr: sumRate(scope, seriesName(METRICS.httpRequestsRateLimitedTotal), { by: [LABEL.endpoint] }), legend: legend(LABEL.endpoint) }],
+    stacked: true,
+    min: 0,
+    noValue: '0',
+  });
 }
 
 export const overviewDashboard: DashboardDefinition = {

@@ -107,7 +107,11 @@ export interface TimeseriesOptions {
   /** Colour below the first threshold line (default green: "above the line is bad"). */
   readonly thresholdBase?: string;
   readonly decimals?: number;
+  /** Shown when the queries return nothing (e.g. "0" for a count of events that did not happen). */
+  readonly noValue?: string;
 }
+
+export type { TimeseriesPanelBuilder };
 
 export function timeseries(title: string, o: TimeseriesOptions): TimeseriesPanelBuilder {
   const p = new TimeseriesPanelBuilder()
@@ -129,6 +133,7 @@ export function timeseries(title: string, o: TimeseriesOptions): TimeseriesPanel
   if (o.min !== undefined) p.min(o.min);
   if (o.max !== undefined) p.max(o.max);
   if (o.decimals !== undefined) p.decimals(o.decimals);
+  if (o.noValue !== undefined) p.noValue(o.noValue);
   if (o.thresholdLines && o.thresholdLines.length > 0) {
     p.thresholds(thresholds(o.thresholdBase ?? COLOR.ok, o.thresholdLines)).thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
   }

@@ -2,10 +2,13 @@
  * The example service on real processes, as the end-to-end suite and `npm run demo` run it:
  * PostgreSQL and Redis (each behind a latency-injecting TCP proxy, so they can be slowed or cut),
  * the local stand-in for the OpenAI API (there is no internet here), the service as a child
- * process configured only through its environment, and optionally a real Prometheus scraping it
- * every second with the generated rule file.
+ * process configured only through its environment (with an API key generated for this run, which
+ * its writers send), and optionally a real Prometheus scraping it every second with the generated
+ * rule file.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { API_KEY_ENV } from '../../service/auth';
 import { requireStackBinaries } from './binaries';
 import { postgresEnv, redisEnv } from './connection-env';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
@@ -24,8 +27,10 @@ export interface ProcessStack {
   readonly ai: OpenAIServer;
   readonly pgProxy: LatencyProxy;
   readonly redisProxy: LatencyProxy;
-  /** The service's environment (PG* and REDIS_* settings through the proxies, the stand-in's key and URL). */
+  /** The service's environment (PG* and REDIS_* settings through the proxies, the stand-in's key and URL, the API key). */
   readonly env: Readonly<Record<string, string>>;
+  /** The service's API key (API_KEY_ENV), generated for this run: writes send it (`apiKeyHeaders`). */
+  readonly apiKey: string;
   readonly service: ServiceProcess;
   readonly prometheus?: ThrowawayPrometheus;
   /** Stops everything started here (service first, with SIGTERM), in an order that leaves nothing behind. */
@@ -43,6 +48,11 @@ export interface ProcessStackOptions {
   readonly alertmanagerUrl?: string;
   /** More environment for the service (e.g. SHUTDOWN_DRAIN_DELAY_MS). @default - none */
   readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A fresh API key, 64 letters and digits like the one the example stack generates. */
+export function generateApiKey(): string {
+  return randomBytes(32).toString('hex');
 }
 
 export async function startProcessStack(options: ProcessStackOptions = {}): Promise<ProcessStack> {
@@ -64,11 +74,13 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     const [pg, redis, ai] = [(pgR as PromiseFulfilledResult<ThrowawayPostgres>).value, (redisR as PromiseFulfilledResult<ThrowawayServer>).value, (aiR as PromiseFulfilledResult<OpenAIServer>).value];
     const [pgProxy, redisProxy] = await Promise.all([startLatencyProxy({ targetPort: pg.port }), startLatencyProxy({ targetPort: redis.port })]);
     started.push(() => pgProxy.close(), () => redisProxy.close());
+    const apiKey = generateApiKey();
     const env = {
       ...postgresEnv(pgProxy.port),
       ...redisEnv(redisProxy.port),
       OPENAI_API_KEY: 'sk-local-stand-in-0000000000000000',
       OPENAI_BASE_URL: ai.baseURL,
+      [API_KEY_ENV]: apiKey,
       LOG_LEVEL: options.logLevel ?? 'info',
       ...options.env,
     };
@@ -77,14 +89,14 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     let prometheus: ThrowawayPrometheus | undefined;
     if (options.prometheus ?? true) {
       prometheus = await startPrometheus({
-        targets: [{ job: PROMETHEUS_JOB, port: service.port }],
+        targets: [{ job: PROMETHEUS_JOB, port: service.adminPort }],
         ruleFiles: options.ruleFiles ?? [RULE_FILE],
         alertmanagerUrl: options.alertmanagerUrl,
       });
       started.push(() => prometheus!.stop());
     }
     let destroyed: Promise<void> | undefined;
-    return { pg, redis, ai, pgProxy, redisProxy, env, service, prometheus, destroy: () => (destroyed ??= undo()) };
+    return { pg, redis, ai, pgProxy, redisProxy, env, apiKey, service, prometheus, destroy: () => (destroyed ??= undo()) };
   } catch (err) {
     await undo();
     throw err;

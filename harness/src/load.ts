@@ -14,6 +14,8 @@ export interface LoadRequest {
   /** The route template the request is counted under, e.g. `/providers/:id`. */
   readonly route: string;
   readonly body?: unknown;
+  /** More request headers (a write's API key). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Keep the response body (parsed JSON) in the result, e.g. to check writes afterwards. */
   readonly keepBody?: boolean;
 }
@@ -97,6 +99,7 @@ export async function sendRequest(baseUrl: string, request: LoadRequest, timeout
       headers: {
         'x-correlation-id': correlationId,
         ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...request.headers,
       },
       body: request.body !== undefined ? JSON.stringify(request.body) : undefined,
       signal: AbortSignal.timeout(timeoutMs),

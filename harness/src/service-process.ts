@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { ADMIN_ENV, HEALTH_PATH, PORT_ENV } from '@bulwark/runtime/catalog';
 import { freePort, sleep } from './ports';
 
 export interface ServiceLogLine {
@@ -22,7 +23,11 @@ export interface ServiceExit {
 export interface ServiceProcess {
   readonly pid: number;
   readonly port: number;
+  /** The application's port: the routes and /health/ready. */
   readonly url: string;
+  readonly adminPort: number;
+  /** The admin listener: /metrics, /health, /health/live, /health/ready. */
+  readonly adminUrl: string;
   /** Every JSON log line printed on stdout so far, in order. */
   readonly logs: readonly ServiceLogLine[];
   /** The same lines as printed, unparsed (a parser that keeps the last duplicate key would hide one). */
@@ -42,14 +47,16 @@ export interface ServiceProcess {
 }
 
 export interface ServiceProcessOptions {
-  /** The service's environment (PGHOST, REDIS_HOST, ...: see connection-env.ts); PORT and HOST are set here. */
+  /** The service's environment (PGHOST, REDIS_HOST, ...: see connection-env.ts); PORT, HOST, ADMIN_PORT and ADMIN_HOST are set here. */
   readonly env: Readonly<Record<string, string>>;
   /** @default a free port on 127.0.0.1 */
   readonly port?: number;
-  /** Until the service answers /health/live. @default 20000 */
+  /** The admin listener's port. @default a free port on 127.0.0.1 */
+  readonly adminPort?: number;
+  /** Until the service's port answers. @default 20000 */
   readonly startTimeoutMs?: number;
   /**
-   * Wait until the service answers /health/live (it listens once startup validation passed). false:
+   * Wait until the service's port answers (it listens once startup validation passed). false:
    * return as soon as it is spawned, for a test that expects it to fail startup and reads why.
    * @default true
    */
@@ -62,9 +69,10 @@ const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'] as const;
 
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
   const port = options.port ?? (await freePort());
+  const adminPort = options.adminPort ?? (await freePort());
   const env: Record<string, string> = {};
   for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
-  Object.assign(env, options.env, { PORT: String(port), HOST: '127.0.0.1' });
+  Object.assign(env, options.env, { [PORT_ENV]: String(port), HOST: '127.0.0.1', [ADMIN_ENV.port]: String(adminPort), [ADMIN_ENV.host]: '127.0.0.1' });
 
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join('service', 'main.ts')], {
     cwd: REPO_ROOT,
@@ -104,10 +112,13 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   });
 
   const url = `http://127.0.0.1:${port}`;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
   const proc: ServiceProcess = {
     pid: child.pid ?? -1,
     port,
     url,
+    adminPort,
+    adminUrl,
     logs,
     rawLogs,
     get otherOutput() {
@@ -165,11 +176,12 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
   for (;;) {
     if (exit !== undefined) throw new Error(`service exited during start (${JSON.stringify(exit)}): ${other.slice(-2000)}`);
-    const live = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
-    if (live) break;
+    // The application's port answers readiness (200 or 503) once the service listens.
+    const listening = await fetch(`${url}${HEALTH_PATH.ready}`).then(() => true, () => false);
+    if (listening) break;
     if (Date.now() > deadline) {
       await proc.stop(2_000);
-      throw new Error(`service on ${port} did not answer /health/live in time: ${other.slice(-2000)}`);
+      throw new Error(`service on ${port} did not answer ${HEALTH_PATH.ready} in time: ${other.slice(-2000)}`);
     }
     await sleep(100);
   }

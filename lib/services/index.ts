@@ -1,4 +1,5 @@
 import type { ServiceDeclaration } from '@bulwark/runtime';
+import type { ObservedServiceChartProps } from '@bulwark/constructs/k8s';
 import type { ImageSource } from '../service-stack';
 import { providersService } from './providers';
 
@@ -14,6 +15,8 @@ export interface ServiceDeployment {
    * @default - none
    */
   readonly kubernetesEnv?: Readonly<Record<string, string>>;
+  /** Further props of its Kubernetes chart (bin/k8s.ts). @default - none */
+  readonly kubernetesChart?: Omit<ObservedServiceChartProps, 'service' | 'image' | 'env'>;
 }
 
 /**
@@ -28,7 +31,14 @@ export const PROVIDERS_KUBERNETES_ENV: Readonly<Record<string, string>> = {
   REDIS_HOST: 'providers-redis',
 };
 
+/** Clients reach the providers pods through ingress-nginx; the NetworkPolicy admits nobody else on the app port. */
+export const PROVIDERS_KUBERNETES_CHART: ServiceDeployment['kubernetesChart'] = {
+  ingressController: { namespaceLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' }, podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+};
+
 /** Every service the example app deploys (one stack each) and the generators write rules and dashboards for. */
-export const DEPLOYMENTS: readonly ServiceDeployment[] = [{ service: providersService, image: { dockerfile: 'service/Dockerfile' }, kubernetesEnv: PROVIDERS_KUBERNETES_ENV }];
+export const DEPLOYMENTS: readonly ServiceDeployment[] = [
+  { service: providersService, image: { dockerfile: 'service/Dockerfile' }, kubernetesEnv: PROVIDERS_KUBERNETES_ENV, kubernetesChart: PROVIDERS_KUBERNETES_CHART },
+];
 
 export const SERVICES: readonly ServiceDeclaration[] = DEPLOYMENTS.map((d) => d.service);

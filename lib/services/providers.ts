@@ -1,6 +1,14 @@
 import { defineService, type ServiceInput } from '@bulwark/runtime';
 
 /**
+ * The API key `POST` and `PUT /providers` need (service/auth.ts). A secret only the service and its
+ * writers share: the example stack generates it into Secrets Manager (lib/service-dependencies.ts).
+ */
+export const API_KEY_ENV = 'PROVIDERS_API_KEY';
+/** The request header writes present the API key in. */
+export const API_KEY_HEADER = 'x-api-key';
+
+/**
  * The example service the seeds were written for: a providers registry with PostgreSQL as
  * the source of truth, Redis as a read cache and OpenAI to summarise a provider.
  *
@@ -9,6 +17,7 @@ import { defineService, type ServiceInput } from '@bulwark/runtime';
  * kind's REDIS_HOST, REDIS_PORT, REDIS_USERNAME, REDIS_PASSWORD, REDIS_TLS. That is what the ECS
  * task gets (endpoints as plain values, user and passwords from the generated secrets' fields: ECS
  * cannot compose a URL from them) and what every local run sets too (harness/src/connection-env.ts).
+ * Reads are public; writes need the API key in API_KEY_ENV.
  */
 export const providersInput = {
   name: 'providers',
@@ -22,6 +31,7 @@ export const providersInput = {
   env: {
     OPENAI_API_KEY: { required: false, secret: true, description: 'OpenAI API key' },
     OPENAI_BASE_URL: { required: false, secret: false, description: 'OpenAI-compatible API base URL' },
+    [API_KEY_ENV]: { required: true, secret: true, description: `API key that POST and PUT /providers need in the ${API_KEY_HEADER} header` },
   },
   objectives: {
     availability: 0.995,
@@ -29,6 +39,9 @@ export const providersInput = {
     windowDays: 30,
   },
   routes: ['/providers', '/providers/:id', '/providers/:id/summary'],
+  // 20 requests a second per client on average, bursts up to 1 200: a busy integration stays under
+  // it, a script hammering the API (or the OpenAI-backed summaries) does not.
+  rateLimit: { requests: 1_200, windowMs: 60_000 },
 } as const satisfies ServiceInput;
 
 export const providersService = defineService(providersInput);

@@ -18,7 +18,7 @@ describe('a latency objective between two catalog buckets (150 ms)', () => {
   let base: string;
 
   beforeAll(async () => {
-    runtime = createRuntime(service, { env: {}, logDestination: new LogCapture(), nodeMetrics: false });
+    runtime = createRuntime(service, { env: {}, logDestination: new LogCapture(), nodeMetrics: false, admin: { port: 0 } });
     const server = runtime.createServer((_req, res) => void res.end('quote'));
     await runtime.start();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -29,7 +29,7 @@ describe('a latency objective between two catalog buckets (150 ms)', () => {
   it('is a bucket of the running service’s latency histogram, next to the catalog buckets', async () => {
     expect(METRICS.httpRequestDurationSeconds.buckets).not.toContain(0.15);
     expect(await (await fetch(`${base}/quotes/7`)).text()).toBe('quote');
-    const exposition = await (await fetch(`${base}/metrics`)).text();
+    const exposition = await (await fetch(`${runtime.adminAddress!.url}/metrics`)).text();
     const series = [...exposition.matchAll(new RegExp(`^${BUCKET}\\{le="([^"]+)",method="GET",endpoint="/quotes/:id"\\} (\\d+)$`, 'gm'))];
     expect(series.map((m) => m[1])).toEqual(['0.005', '0.01', '0.025', '0.05', '0.1', '0.15', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']);
     expect(series.at(-1)![2]).toBe('1');

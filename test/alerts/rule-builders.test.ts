@@ -83,6 +83,24 @@ describe('buildRuleGroups', () => {
     expect(severityOf('payments')).toMatchObject({ severity: 'warning', impact: 'LIMITED' });
   });
 
+  it('tickets when the rate limit refuses over 5% of requests and over 0.1/s for 10m, stating the declared limit', () => {
+    const limited = defineService({ name: 'limited', rateLimit: { requests: 120, windowMs: 30_000 } });
+    const [rule] = alerting(buildRuleGroups(limited)).filter((r) => r.alert === ALERT.rateLimitedRequests);
+    const rate = (metric: string) => `sum by (job) (rate(${metric}{job="limited"}[5m]))`;
+    expect(rule.expr).toBe(
+      `${rate(METRICS.httpRequestsRateLimitedTotal.name)} / ${rate(METRICS.httpRequestsTotal.name)} > 0.05 and ${rate(METRICS.httpRequestsRateLimitedTotal.name)} > 0.1`,
+    );
+    expect(rule).toMatchObject({ for: '10m', labels: { severity: 'warning', service: 'limited' } });
+    expect(rule.annotations.description).toContain('120 requests per 30s per client on each instance');
+    expect(rule.annotations.description).toContain('TRUSTED_PROXY_HOPS');
+  });
+
+  it('has no rate-limit alert when the declaration switches the limit off', () => {
+    const open = defineService({ name: 'open', rateLimit: { requests: 0 } });
+    expect(alerting(buildRuleGroups(open)).map((r) => r.alert)).not.toContain(ALERT.rateLimitedRequests);
+    expect(renderRuleTestFile(open)).not.toContain(ALERT.rateLimitedRequests);
+  });
+
   it('builds for a service without dependencies', () => {
     const lone = defineService({ name: 'lone' });
     const rules = alerting(buildRuleGroups(lone));

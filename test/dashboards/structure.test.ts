@@ -134,6 +134,18 @@ describe('dashboard content', () => {
     expect(Object.keys(buildDashboards(bare))).toEqual(['overview', 'circuit-breakers', 'degradation', 'runtime']);
   });
 
+  it('plots rate-limited requests by endpoint next to the other endpoint panels, only while the limit is on', () => {
+    const limited = panel(byStem.overview, 'Rate-limited requests by endpoint');
+    expect(limited.targets?.map((t) => t.expr)).toEqual([
+      'sum by (endpoint) (rate(http_requests_rate_limited_total{job="providers",instance=~"$instance"}[$__rate_interval]))',
+    ]);
+    expect(limited.description).toContain(`${providersService.rateLimit.requests} requests per ${providersService.rateLimit.windowMs / 1000} s per client`);
+    const endpoints = panel(byStem.overview, 'Requests by endpoint');
+    expect(limited.gridPos.y).toBe(endpoints.gridPos.y);
+    const open = defineService({ name: 'open', rateLimit: { requests: 0 } });
+    expect(JSON.stringify(asJson(buildDashboards(open).overview))).not.toContain('http_requests_rate_limited_total');
+  });
+
   it('draws the 500 MiB memory budget on resident memory', () => {
     const rss = panel(byStem.runtime, 'Resident memory vs budget') as PanelJson & { fieldConfig: { defaults: { thresholds: { steps: { value: number | null }[] } } } };
     expect(rss.fieldConfig.defaults.thresholds.steps.map((s) => s.value)).toEqual([null, 500 * 1024 * 1024]);

@@ -6,6 +6,7 @@ export interface PanelJson {
   id?: number;
   type: string;
   title: string;
+  description?: string;
   datasource?: { type?: string; uid?: string };
   gridPos: { x: number; y: number; w: number; h: number };
   targets?: { expr?: string; refId?: string; datasource?: { type?: string; uid?: string }; instant?: boolean }[];

@@ -74,7 +74,7 @@ const plainEnv = (s: ServiceDeclaration) => Object.fromEntries(Object.entries(s.
 
 describe('every accepted declaration works downstream', () => {
   it.each(declarations.map((d, i) => [i, d.name, d] as const))('#%i %s: runtime, rules, promtool tests, dashboards, cdk8s chart', (_i, _name, service) => {
-    const runtime = createRuntime(service, { env: {}, logDestination: new LogCapture(), nodeMetrics: false });
+    const runtime = createRuntime(service, { env: {}, logDestination: new LogCapture(), nodeMetrics: false, admin: { port: 0 } });
     runtime.createServer(() => undefined);
     expect(renderRuleFile(service)).toContain(`job="${service.name}"`);
     expect(renderRuleTestFile(service)).toContain(ruleFileName(service));
@@ -91,7 +91,7 @@ describe('every accepted declaration works downstream', () => {
       const stack = new Stack(new CdkApp(), 'S');
       const monitoring = new MonitoringWorkspace(stack, 'M', { services: [service] });
       const secrets = Object.fromEntries(Object.entries(service.env).filter(([, v]) => v.secret).map(([k]) => [k, secretsmanager.Secret.fromSecretNameV2(stack, k, k)]));
-      new ObservedService(stack, 'Svc', { declaration: service, image: ecs.ContainerImage.fromRegistry('r/x:1'), vpc: new ec2.Vpc(stack, 'V'), workspace: monitoring, secrets, environment: plainEnv(service) });
+      new ObservedService(stack, 'Svc', { declaration: service, image: ecs.ContainerImage.fromRegistry('r/x:1'), vpc: new ec2.Vpc(stack, 'V'), workspace: monitoring, secrets, environment: plainEnv(service), allowInsecureHttp: true });
       new ServiceDashboards(stack, 'D', { prometheus: monitoring, services: [service] });
       expect(() => CdkApp.of(stack)!.synth()).not.toThrow();
     }

@@ -37,7 +37,7 @@ it('npm run demo -- --duration 15: status lines at OPTIMAL, exit 0, nothing left
   const portsLine = out.split('\n').find((l) => l.startsWith('ports: '));
   expect(portsLine).toBeDefined();
   const ports = [...portsLine!.matchAll(/(\S+)=(\d+)/g)].map((m) => ({ name: m[1], port: Number(m[2]) }));
-  expect(ports.map((p) => p.name)).toEqual(['service', 'prometheus', 'postgres', 'redis', 'openai', 'pg-proxy', 'redis-proxy']);
+  expect(ports.map((p) => p.name)).toEqual(['service', 'admin', 'prometheus', 'postgres', 'redis', 'openai', 'pg-proxy', 'redis-proxy']);
   const stillOpen = [];
   for (const p of ports) if (await portOpen(p.port)) stillOpen.push(p);
   expect(stillOpen).toEqual([]);

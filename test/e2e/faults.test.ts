@@ -19,18 +19,18 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { LevelName } from '@bulwark/runtime';
 import { providersService } from '../../lib/services/providers';
-import { sendRequest, startLoad, type LoadGenerator, type LoadResult } from '@bulwark/harness';
+import { sendRequest, startLoad, type LoadGenerator, type LoadRequest, type LoadResult } from '@bulwark/harness';
 import { sleep, waitFor } from '@bulwark/harness';
 import type { PrometheusAlert, ThrowawayPrometheus } from '@bulwark/harness';
 import { LevelWatcher } from './level-watcher';
 import { RULE_FILE, startProcessStack, type ProcessStack } from '@bulwark/harness';
 import { writeTimings, type ScenarioTiming } from './timings';
-import { ProvidersTraffic, READ_ROUTES, ROUTE, seedProviders, WRITE_ROUTES } from '@bulwark/harness';
+import { apiKeyHeaders, ProvidersTraffic, READ_ROUTES, ROUTE, seedProviders, WRITE_ROUTES } from '@bulwark/harness';
 import { accelerateRuleFile, localAlertmanagerConfig, startAlertmanager, startAlertReceiver, TIME_SCALE } from '@bulwark/harness';
 import type { AlertDelivery, AlertReceiver, ThrowawayAlertmanager } from '@bulwark/harness';
 import { runbookUrl, type AlertName } from '@bulwark/alerts';
 import { shippedAlerting } from './alert-path';
-import { SHUTDOWN_ENV } from '@bulwark/runtime/catalog';
+import { SHUTDOWN_ENV, TRUSTED_PROXY_HOPS_ENV } from '@bulwark/runtime/catalog';
 
 jest.setTimeout(300_000);
 
@@ -74,6 +74,8 @@ let alertmanager: ThrowawayAlertmanager;
 let receiver: AlertReceiver;
 let alertingDir: string;
 let url: string;
+/** The admin listener: /metrics, /health, /health/live. */
+let adminUrl: string;
 let traffic: ProvidersTraffic;
 let load: LoadGenerator;
 let watcher: LevelWatcher;
@@ -145,19 +147,24 @@ async function activeStateAlerts(): Promise<string[]> {
   return (await prom.alerts()).filter((a) => STATE_ALERTS.has(a.labels.alertname)).map((a) => `${a.labels.alertname}(${a.state})`);
 }
 
-async function getJson<T>(path: string): Promise<{ status: number; body: T; headers: Headers }> {
-  const res = await fetch(`${url}${path}`);
+async function getJson<T>(path: string, base = url): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(`${base}${path}`);
   return { status: res.status, body: (await res.json()) as T, headers: res.headers };
 }
 
 function post(path: string, body: unknown): Promise<Response> {
-  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...apiKeyHeaders(stack.apiKey) }, body: JSON.stringify(body) });
 }
 
-/** As many summary requests at once as the AI breaker's failure threshold. */
-function summaryBurst(): Promise<LoadResult[]> {
-  const one = () => sendRequest(url, { method: 'GET', path: `/providers/${traffic.someId()}/summary`, route: ROUTE.summary });
-  return Promise.all(Array.from({ length: AI.breaker.failureThreshold }, one));
+/** Summary requests of providers created just now: none is cached yet, so each one calls OpenAI. */
+async function uncachedSummaryRequests(count: number): Promise<LoadRequest[]> {
+  const ids = await seedProviders(url, count, stack.apiKey);
+  return ids.map((id) => ({ method: 'GET', path: `/providers/${id}/summary`, route: ROUTE.summary, keepBody: true }));
+}
+
+/** As many summary requests at once as the AI breaker's failure threshold, each calling OpenAI. */
+async function summaryBurst(): Promise<LoadResult[]> {
+  return Promise.all((await uncachedSummaryRequests(AI.breaker.failureThreshold)).map((r) => sendRequest(url, r)));
 }
 
 /** Outcomes of the load's requests on `routes` started in [from, to). */
@@ -292,12 +299,15 @@ beforeAll(async () => {
     // As behind a load balancer: keep serving while the balancer (scenario 6 probes readiness every
     // 50 ms) stops routing here, then close idle keep-alive connections. Closing them at once races
     // a client writing its next request on one, which no server can answer: it is reset.
-    env: { [SHUTDOWN_ENV.drainDelayMs]: String(DRAIN_DELAY_MS) },
+    // One trusted proxy, as behind the load balancer: a request's X-Forwarded-For names its client.
+    // The load sends none, so it is one client, 127.0.0.1; the abusive client below is another.
+    env: { [SHUTDOWN_ENV.drainDelayMs]: String(DRAIN_DELAY_MS), [TRUSTED_PROXY_HOPS_ENV]: '1' },
   });
   prom = stack.prometheus!;
   url = stack.service.url;
-  const ids = await seedProviders(url, 20);
-  traffic = new ProvidersTraffic(ids);
+  adminUrl = stack.service.adminUrl;
+  const ids = await seedProviders(url, 20, stack.apiKey);
+  traffic = new ProvidersTraffic(ids, stack.apiKey);
   watcher = new LevelWatcher(url, 100);
   watcher.start();
   load = startLoad({ baseUrl: url, next: traffic.next, ratePerSecond: 20, maxInFlight: 8 });
@@ -435,10 +445,10 @@ describe('providers service on real processes, under load', () => {
     // First the model answers as a real one does, in 0.2-2 s: these calls are slow but working, and
     // must not look like a hang (at most an extra check, which passes).
     traffic.mix = { ...traffic.mix, summary: 0 };
+    // Summaries of new providers: a cached one would answer without calling the model at all.
+    const [slow, hanging] = [await uncachedSummaryRequests(6), await uncachedSummaryRequests(AI.breaker.failureThreshold + 1)];
     stack.ai.setCompletionLatency({ min: 200, max: 2_000 });
-    const normal = await Promise.all(
-      [0, 1, 2, 3, 4, 5].map(() => sendRequest(url, { method: 'GET', path: `/providers/${traffic.someId()}/summary`, route: ROUTE.summary, keepBody: true })),
-    );
+    const normal = await Promise.all(slow.map((r) => sendRequest(url, r)));
     expect(normal.map((r) => [r.status, (r.body as { source?: string }).source])).toEqual(normal.map(() => [200, 'ai']));
     expect(watcher.current?.level).toBe('OPTIMAL');
     const timing = await runScenario({
@@ -451,9 +461,7 @@ describe('providers service on real processes, under load', () => {
         // Hanging calls would hold the load's in-flight budget for the whole timeout: the callers below carry the AI traffic.
         traffic.mix = { ...traffic.mix, summary: 0 };
         stack.ai.setMode('hang');
-        for (let i = 0; i < AI.breaker.failureThreshold + 1; i++) {
-          callers.push(sendRequest(url, { method: 'GET', path: `/providers/${traffic.someId()}/summary`, route: ROUTE.summary, keepBody: true }));
-        }
+        for (const r of hanging) callers.push(sendRequest(url, r));
       },
       async during() {
         const results = await Promise.all(callers);
@@ -464,7 +472,7 @@ describe('providers service on real processes, under load', () => {
           expect(heldMs).toBeGreaterThanOrEqual(AI.breaker.timeoutMs - 1_000); // they really waited for the API…
           expect(heldMs).toBeLessThanOrEqual(AI.breaker.timeoutMs + 2_000); // …and no longer than the timeout
         }
-        const { body } = await getJson<{ breakers: Record<string, { state: string }> }>('/health');
+        const { body } = await getJson<{ breakers: Record<string, { state: string }> }>('/health', adminUrl);
         expect(body.breakers.ai.state).toBe('open');
         await waitForAlert({ alertname: 'CircuitBreakerOpen', labels: { name: 'ai' } });
         const errors = await prom.query('sum by (error_type) (openai_errors_total{job="providers"})');
@@ -533,7 +541,7 @@ describe('providers service on real processes, under load', () => {
         const ready = await getJson<{ level: number; level_name: string }>('/health/ready');
         expect(ready.status).toBe(503);
         expect(ready.body).toMatchObject({ level: 5, level_name: 'EMERGENCY' });
-        expect((await fetch(`${url}/health/live`)).status).toBe(200);
+        expect((await fetch(`${adminUrl}/health/live`)).status).toBe(200);
         const read = await fetch(`${url}/providers/${traffic.someId()}`);
         expect(read.status).toBe(503);
         expect(Number(read.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -568,7 +576,7 @@ describe('providers service on real processes, under load', () => {
       async during() {
         const report = await waitFor<{ dependencies: Record<string, { healthy: boolean }> } | undefined>(
           async () => {
-            const r = await getJson<{ dependencies: Record<string, { healthy: boolean }> }>('/health');
+            const r = await getJson<{ dependencies: Record<string, { healthy: boolean }> }>('/health', adminUrl);
             return Object.values(r.body.dependencies).every((d) => !d.healthy) ? r.body : undefined;
           },
           10_000,
@@ -634,6 +642,43 @@ describe('providers service on real processes, under load', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('a client over its allowance gets 429 + Retry-After, counted and scraped; the other clients are not limited', async () => {
+    const { requests } = providersService.rateLimit;
+    const abuser = { 'x-forwarded-for': '203.0.113.66' };
+    const from = Date.now();
+    const statuses: number[] = [];
+    let refused: LoadResult | undefined;
+    // Eight at a time, until the allowance (its whole burst) is spent and refusals come back.
+    for (let sent = 0; sent < requests + 50 && statuses.filter((s) => s === 429).length < 20; sent += 8) {
+      const batch = await Promise.all(
+        Array.from({ length: 8 }, () => sendRequest(url, { method: 'GET', path: `/providers/${traffic.someId()}`, route: ROUTE.read, headers: abuser, keepBody: true })),
+      );
+      for (const r of batch) {
+        statuses.push(r.status ?? 0);
+        if (r.status === 429) refused ??= r;
+      }
+    }
+    const allowed = statuses.filter((s) => s === 200).length;
+    expect(allowed).toBeGreaterThanOrEqual(requests); // the whole burst (plus what refilled meanwhile)…
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    expect(refused).toBeDefined(); // …then refusals
+    expect(Number(refused!.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(refused!.body).toMatchObject({ error: 'rate_limited' });
+    // The load, another client, went on unlimited meanwhile.
+    expect(Object.keys(outcomes([...READ_ROUTES, ...WRITE_ROUTES, ROUTE.summary], from))).not.toContain('429');
+    // Every refusal counted, and scraped (the next scrapes catch up with the last ones).
+    const refusals = statuses.filter((s) => s === 429).length;
+    await waitFor(
+      async () => {
+        const r = await prom.query('sum(http_requests_rate_limited_total{job="providers"})');
+        return r.length > 0 && Number(r[0]!.value[1]) === refusals;
+      },
+      30_000,
+      `${refusals} refusals in Prometheus's http_requests_rate_limited_total`,
+      500,
+    );
   });
 
   it('every dashboard panel query returns data from Prometheus after the load', async () => {

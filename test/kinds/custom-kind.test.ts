@@ -32,7 +32,7 @@ describe('a kind defined and registered by the team', () => {
     expect(() => defineService({ name: 'x1', dependencies: { events: { kind: 'queue' } } })).toThrow(
       'dependencies.events.env: is required for a queue dependency: name the environment variable holding its broker URL (e.g. "QUEUE_URL")',
     );
-    const runtime = createRuntime(checkout, { env: { DATABASE_URL: 'postgres://127.0.0.1:1/x', EVENTS_URL: 'https://broker.internal' }, logDestination: new LogCapture(), nodeMetrics: false, exit: () => undefined });
+    const runtime = createRuntime(checkout, { env: { DATABASE_URL: 'postgres://127.0.0.1:1/x', EVENTS_URL: 'https://broker.internal' }, logDestination: new LogCapture(), nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
     runtime.call('events', async () => undefined);
     const summary = await runtime.start().catch((err: { summary?: { results: { name: string; message: string }[] } }) => err.summary);
     const result = summary?.results.find((r) => r.name === 'env:EVENTS_URL');
@@ -43,12 +43,14 @@ describe('a kind defined and registered by the team', () => {
   describe('in the runtime', () => {
     let runtime: BulwarkRuntime;
     let base = '';
+    let admin = '';
 
     beforeAll(async () => {
       runtime = createRuntime(defineService({ name: 'publisher', dependencies: { events: { kind: 'queue', env: 'EVENTS_URL' } } }), {
         env: { EVENTS_URL: 'amqps://broker.internal:5671/shop' },
         logDestination: new LogCapture(),
         nodeMetrics: false,
+        admin: { port: 0 },
       });
       const events = runtime.call('events', async () => undefined);
       const server = runtime.createServer(async (_req, res) => {
@@ -57,13 +59,14 @@ describe('a kind defined and registered by the team', () => {
       await runtime.start();
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      admin = runtime.adminAddress!.url;
     });
     afterAll(() => runtime.stop());
 
     it('counts its calls in its own metrics, under the dependency label, and registers its panel metric', async () => {
       expect(await (await fetch(`${base}/`)).text()).toBe('sent');
       (runtime.metrics.byName('queue_dead_letters_total') as Counter<string>).inc({ dependency: 'events' });
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const metrics = await (await fetch(`${admin}/metrics`)).text();
       expect(metrics).toMatch(/^queue_publishes_total\{dependency="events",operation="publish"\} 1$/m);
       expect(metrics).toMatch(/^queue_publish_duration_seconds_count\{dependency="events",operation="publish"\} 1$/m);
       expect(metrics).toMatch(/^queue_dead_letters_total\{dependency="events"\} 1$/m);
@@ -74,7 +77,7 @@ describe('a kind defined and registered by the team', () => {
       const events = runtime.call('events', async () => undefined);
       for (let i = 0; i < 5; i++) await events.instrumentCall('publish', () => Promise.reject(new Error('connection reset'))).catch(() => undefined);
       expect(runtime.degradation.levelName).toBe('DEGRADED');
-      expect((await (await fetch(`${base}/metrics`)).text()).match(/^queue_publish_errors_total\{dependency="events",operation="publish",error_type="[a-z_]+"\} 5$/m)).not.toBeNull();
+      expect((await (await fetch(`${admin}/metrics`)).text()).match(/^queue_publish_errors_total\{dependency="events",operation="publish",error_type="[a-z_]+"\} 5$/m)).not.toBeNull();
     });
   });
 
@@ -132,6 +135,7 @@ describe('a kind with an adapter of its own', () => {
       env: { CLOCK_URL: 'tcp://time.internal:37' },
       logDestination: new LogCapture(),
       nodeMetrics: false,
+      admin: { port: 0 },
     });
     const clock = runtime.dependency('clock');
     expect(runtime.dependency('clock')).toBe(clock);
@@ -140,7 +144,7 @@ describe('a kind with an adapter of its own', () => {
     expect(seen).toEqual(['clock tcp://time.internal:37', 'checked']);
     expect(() => runtime.dependency('missing')).toThrow('dependency "missing" is not declared in service "timer"');
     await runtime.stop();
-    const generic = createRuntime(checkout, { env: {}, logDestination: new LogCapture(), nodeMetrics: false });
+    const generic = createRuntime(checkout, { env: {}, logDestination: new LogCapture(), nodeMetrics: false, admin: { port: 0 } });
     expect(() => generic.dependency('events')).toThrow('dependency "events": kind "queue" has no adapter of its own; use runtime.call("events", healthCheck)');
   });
 });

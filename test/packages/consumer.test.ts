@@ -263,9 +263,13 @@ describe('a service project that installs the runtime alone', () => {
     for (const peer of ['pg', 'ioredis', 'openai', 'fastify']) expect({ peer, loaded: root.has(peer) }).toEqual({ peer, loaded: false });
   });
 
-  it('serves /metrics and /health/ready from a node:http service, and stops on SIGTERM', async () => {
-    const port = await freePort();
-    child = spawn(process.execPath, ['service.js'], { cwd: project, env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('serves /health/ready on its port and /metrics on the admin listener only, and stops on SIGTERM', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    child = spawn(process.execPath, ['service.js'], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), ADMIN_PORT: String(adminPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -277,7 +281,8 @@ describe('a service project that installs the runtime alone', () => {
     expect(ready).toMatchObject({ status: 'ready', level_name: 'OPTIMAL' });
 
     expect(await (await fetch(`${base}/hello/team`)).text()).toBe('hello');
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(await (await fetch(`${base}/metrics`)).text()).toBe('hello'); // the application's handler, not telemetry
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
     expect(metrics).toContain('http_requests_total{method="GET",endpoint="/hello/:name",status="200"} 1');
     expect(metrics).toMatch(/^degradation_level 1$/m);
 

@@ -4,27 +4,28 @@
  */
 import { Client } from 'pg';
 import { LEVEL } from '@bulwark/runtime';
-import { waitFor } from '@bulwark/harness';
+import { apiKeyHeaders, waitFor } from '@bulwark/harness';
 import { startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
 let stack: Stack;
 let url: string;
+let adminUrl: string;
 
 async function level(): Promise<number> {
   return stack.service!.runtime.degradation.level;
 }
 
 async function metric(name: string): Promise<string> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
   return text.split('\n').filter((l) => l.startsWith(name)).join('\n');
 }
 
 async function createProvider(name: string): Promise<Response> {
   return fetch(`${url}/providers`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...apiKeyHeaders(stack.apiKey) },
     body: JSON.stringify({ name, category: 'logistics', city: 'Rosario' }),
   });
 }
@@ -46,7 +47,9 @@ async function dbCounts(): Promise<{ providers: number; events: number; orphans:
 
 beforeAll(async () => {
   stack = await startStack();
-  url = (await stack.startService()).url;
+  const service = await stack.startService();
+  url = service.url;
+  adminUrl = service.adminUrl!;
 });
 
 afterAll(async () => {
@@ -103,10 +106,12 @@ describe('example service on the runtime', () => {
     const p = (await (await createProvider('Summarised SA')).json()) as { id: number };
     const ok = (await (await fetch(`${url}/providers/${p.id}/summary`)).json()) as { source: string };
     expect(ok.source).toBe('ai');
+    // Providers with no summary yet: a cached one would answer without calling OpenAI at all.
+    const fresh = await Promise.all([0, 1, 2, 3, 4, 5].map(async (i) => ((await (await createProvider(`Unsummarised ${i}`)).json()) as { id: number }).id));
     const completionsBefore = stack.ai.requests('/v1/chat/completions');
     stack.ai.setMode('error500');
-    for (let i = 0; i < 6; i++) {
-      const r = await fetch(`${url}/providers/${p.id}/summary`);
+    for (const id of fresh) {
+      const r = await fetch(`${url}/providers/${id}/summary`);
       expect(r.status).toBe(200);
       expect(((await r.json()) as { source: string }).source).toBe('fallback');
     }
@@ -148,7 +153,7 @@ describe('example service on the runtime', () => {
     expect(await write.json()).toMatchObject({ error: 'service_unavailable' });
     const update = await fetch(`${url}/providers/${p.id}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...apiKeyHeaders(stack.apiKey) },
       body: JSON.stringify({ name: 'Changed' }),
     });
     expect(update.status).toBe(503);
@@ -167,11 +172,11 @@ describe('example service on the runtime', () => {
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ level: LEVEL.EMERGENCY, level_name: 'EMERGENCY' });
-    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    expect((await fetch(`${adminUrl}/health/live`)).status).toBe(200);
     const business = await fetch(`${url}/providers?q=a`);
     expect(business.status).toBe(503);
     expect(business.headers.get('retry-after')).toMatch(/^\d+$/);
-    const report = (await (await fetch(`${url}/health`)).json()) as { dependencies: Record<string, { healthy: boolean }> };
+    const report = (await (await fetch(`${adminUrl}/health`)).json()) as { dependencies: Record<string, { healthy: boolean }> };
     expect(report.dependencies.db.healthy).toBe(false);
     await stack.pg.start();
     await waitFor(async () => (await level()) === LEVEL.OPTIMAL, 15_000, 'OPTIMAL after PostgreSQL is back');

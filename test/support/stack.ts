@@ -5,9 +5,9 @@
  */
 import { Writable } from 'node:stream';
 import { defineService, type DependencyInput, type ServiceDeclaration } from '@bulwark/runtime';
-import { providersInput } from '../../lib/services/providers';
+import { API_KEY_ENV, providersInput } from '../../lib/services/providers';
 import { startService, type RunningService } from '../../service/server';
-import { startLatencyProxy } from '@bulwark/harness';
+import { generateApiKey, startLatencyProxy } from '@bulwark/harness';
 import { startOpenAIServer, type OpenAIServer } from '@bulwark/harness';
 import { postgresEnv, redisEnv, startPostgres, startRedis, type ThrowawayPostgres, type ThrowawayServer } from '@bulwark/harness';
 
@@ -26,6 +26,8 @@ export interface Stack {
   readonly pgProxy: LatencyProxy;
   readonly redisProxy: LatencyProxy;
   readonly env: Record<string, string>;
+  /** The service's API key (in `env`): writes send it (`apiKeyHeaders` from the harness). */
+  readonly apiKey: string;
   readonly logs: LogRecord[];
   service?: RunningService;
   startService(declaration?: ServiceDeclaration, extraEnv?: Record<string, string>): Promise<RunningService>;
@@ -52,11 +54,13 @@ export function fastDeclaration(): ServiceDeclaration {
 export async function startStack(): Promise<Stack> {
   const [pg, redis, ai] = await Promise.all([startPostgres(), startRedis(), startOpenAIServer()]);
   const [pgProxy, redisProxy] = await Promise.all([startLatencyProxy({ targetPort: pg.port }), startLatencyProxy({ targetPort: redis.port })]);
+  const apiKey = generateApiKey();
   const env: Record<string, string> = {
     // The superuser needs no password (trust): PGPASSWORD is set so the redactor has one to hide.
     ...postgresEnv(pgProxy.port, { password: 'not-a-real-password' }),
     ...redisEnv(redisProxy.port),
     OPENAI_API_KEY: 'sk-test-local-stand-in-key-0001',
+    [API_KEY_ENV]: apiKey,
     OPENAI_BASE_URL: ai.baseURL,
     LOG_LEVEL: 'debug',
   };
@@ -74,6 +78,7 @@ export async function startStack(): Promise<Stack> {
     pgProxy,
     redisProxy,
     env,
+    apiKey,
     logs,
     async startService(declaration = fastDeclaration(), extraEnv = {}) {
       stack.service = await startService({
@@ -81,6 +86,7 @@ export async function startStack(): Promise<Stack> {
         env: { ...env, ...extraEnv },
         port: 0,
         host: '127.0.0.1',
+        admin: { host: '127.0.0.1', port: 0 },
         logDestination: destination,
         nodeMetrics: false,
         exit: (code) => {

@@ -163,12 +163,20 @@ function dataSource(p) {
   return { uid: p.DataSourceUid, name: p.DataSourceName, url: p.DataSourceUrl, region: p.DataSourceRegion, isDefault: p.DataSourceIsDefault === "true" };
 }
 async function withToken(workspaceId, deps, work) {
+  const log = deps.log ?? (() => void 0);
   const minted = await deps.mintToken(workspaceId);
+  let result;
   try {
-    return await work(minted.token);
-  } finally {
-    await minted.revoke();
+    result = await work(minted.token);
+  } catch (err) {
+    await minted.revoke().catch((revokeErr) => log(`could not delete the service account (the next run removes it): ${errorText(revokeErr)}`));
+    throw err;
   }
+  await minted.revoke();
+  return result;
+}
+function errorText(err) {
+  return err instanceof Error ? err.message : String(err);
 }
 async function handleDashboardsEvent(event, deps) {
   const p = event.ResourceProperties;
@@ -204,37 +212,115 @@ async function handleDashboardsEvent(event, deps) {
   return { PhysicalResourceId: physicalId(p), Data: { DashboardUids: uids.join(",") } };
 }
 
+// src/aws/dashboards-handler/service-account.ts
+var UPLOAD_ROLE = "ADMIN";
+var SERVICE_ACCOUNT_PREFIX = "bulwark-dashboards-";
+var CLEANUP_RESERVE_SECONDS = 15;
+var MIN_TOKEN_SECONDS = 60;
+var MAX_TOKEN_SECONDS = 2592e3;
+var LEGACY_TOKEN_SECONDS = 900;
+function tokenSecondsToLive(remainingMs) {
+  const seconds = Math.min(Math.floor(remainingMs / 1e3) - CLEANUP_RESERVE_SECONDS, MAX_TOKEN_SECONDS);
+  if (seconds < MIN_TOKEN_SECONDS) {
+    throw new Error(
+      `only ${Math.floor(remainingMs / 1e3)} s are left in this invocation; the upload needs at least ${MIN_TOKEN_SECONDS + CLEANUP_RESERVE_SECONDS} s (raise the handler's timeout)`
+    );
+  }
+  return seconds;
+}
+function accountName(deadlineSeconds, random) {
+  return `${SERVICE_ACCOUNT_PREFIX}${deadlineSeconds.toString(36)}-${random}`;
+}
+var CURRENT_NAME = new RegExp(`^${SERVICE_ACCOUNT_PREFIX}([0-9a-z]+)-[0-9a-z]+$`);
+var LEGACY_NAME = new RegExp(`^${SERVICE_ACCOUNT_PREFIX}(?=[0-9a-z]*[0-9])([0-9a-z]{8})[0-9a-z]{6}$`);
+var LEGACY_NAMES_SINCE = Date.UTC(2023, 0, 1);
+function accountExpiry(name) {
+  const current = CURRENT_NAME.exec(name);
+  if (current) return parseInt(current[1], 36) * 1e3;
+  const legacy = LEGACY_NAME.exec(name);
+  const created = legacy ? parseInt(legacy[1], 36) : 0;
+  return created >= LEGACY_NAMES_SINCE ? created + LEGACY_TOKEN_SECONDS * 1e3 : void 0;
+}
+async function sweepLeftoverAccounts(accounts, workspaceId, nowMs, log = () => void 0) {
+  const deleted = [];
+  for (const account of await accounts.list(workspaceId)) {
+    if (!account.name.startsWith(SERVICE_ACCOUNT_PREFIX)) continue;
+    const expiry = accountExpiry(account.name);
+    if (expiry === void 0) {
+      log(`kept service account ${account.name}: not named by this handler`);
+      continue;
+    }
+    if (expiry > nowMs) continue;
+    await accounts.delete(workspaceId, account.id);
+    deleted.push(account.name);
+  }
+  if (deleted.length) log(`deleted ${deleted.length} service accounts left by earlier runs: ${deleted.join(", ")}`);
+  return deleted;
+}
+function createTokenMinter(accounts, options) {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => void 0);
+  return async (workspaceId) => {
+    await sweepLeftoverAccounts(accounts, workspaceId, now(), log);
+    const remainingMs = options.remainingMs();
+    const secondsToLive = tokenSecondsToLive(remainingMs);
+    const random = Math.random().toString(36).slice(2, 8).padEnd(6, "0");
+    const name = accountName(Math.ceil((now() + remainingMs) / 1e3), random);
+    const id = await accounts.create(workspaceId, name, options.role ?? UPLOAD_ROLE);
+    const revoke = () => accounts.delete(workspaceId, id);
+    try {
+      const token = await accounts.createToken(workspaceId, id, `deploy-${random}`, secondsToLive);
+      log(`service account ${name} (${options.role ?? UPLOAD_ROLE}) with a token for ${secondsToLive} s`);
+      return { token, revoke };
+    } catch (err) {
+      await revoke();
+      throw err;
+    }
+  };
+}
+
 // src/aws/dashboards-handler/index.ts
-var TOKEN_SECONDS_TO_LIVE = 900;
-async function mintToken(workspaceId) {
+function sdkServiceAccounts() {
   const sdk = require("@aws-sdk/client-grafana");
   const client = new sdk.GrafanaClient({});
-  const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  const account = await client.send(
-    new sdk.CreateWorkspaceServiceAccountCommand({ workspaceId, name: `bulwark-dashboards-${suffix}`, grafanaRole: "EDITOR" })
-  );
-  const deleteAccount = () => client.send(new sdk.DeleteWorkspaceServiceAccountCommand({ workspaceId, serviceAccountId: account.id }));
-  try {
-    const created = await client.send(
-      new sdk.CreateWorkspaceServiceAccountTokenCommand({
-        workspaceId,
-        serviceAccountId: account.id,
-        name: `deploy-${suffix}`,
-        secondsToLive: TOKEN_SECONDS_TO_LIVE
-      })
-    );
-    return { token: created.serviceAccountToken.key, revoke: async () => void await deleteAccount() };
-  } catch (err) {
-    await deleteAccount();
-    throw err;
-  }
+  return {
+    async list(workspaceId) {
+      const out = [];
+      let nextToken;
+      do {
+        const page = await client.send(new sdk.ListWorkspaceServiceAccountsCommand({ workspaceId, maxResults: 100, nextToken }));
+        out.push(...(page.serviceAccounts ?? []).map(({ id, name }) => ({ id, name })));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return out;
+    },
+    async create(workspaceId, name, grafanaRole) {
+      const account = await client.send(new sdk.CreateWorkspaceServiceAccountCommand({ workspaceId, name, grafanaRole }));
+      return account.id;
+    },
+    async createToken(workspaceId, serviceAccountId, name, secondsToLive) {
+      const created = await client.send(
+        new sdk.CreateWorkspaceServiceAccountTokenCommand({ workspaceId, serviceAccountId, name, secondsToLive })
+      );
+      return created.serviceAccountToken.key;
+    },
+    async delete(workspaceId, serviceAccountId) {
+      try {
+        await client.send(new sdk.DeleteWorkspaceServiceAccountCommand({ workspaceId, serviceAccountId }));
+      } catch (err) {
+        if (err.name !== "ResourceNotFoundException") throw err;
+      }
+    }
+  };
 }
 function bundledDashboards() {
   return JSON.parse((0, import_node_fs.readFileSync)((0, import_node_path.join)(__dirname, DASHBOARDS_FILE), "utf8"));
 }
-async function handler(event) {
+async function handler(event, context) {
   console.log(`${event.RequestType} dashboards in Grafana workspace ${event.ResourceProperties.WorkspaceId}`);
-  return handleDashboardsEvent(event, { dashboards: bundledDashboards(), mintToken, log: (line) => console.log(line) });
+  const log = (line) => console.log(line);
+  const mintToken = createTokenMinter(sdkServiceAccounts(), { remainingMs: () => context.getRemainingTimeInMillis(), log });
+  return handleDashboardsEvent(event, { dashboards: bundledDashboards(), mintToken, log });
 }
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {

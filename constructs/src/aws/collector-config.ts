@@ -1,12 +1,16 @@
 /**
  * The AWS Distro for OpenTelemetry collector configuration of the sidecar: scrape the app's
- * metrics endpoint on localhost and remote-write to Amazon Managed Prometheus with SigV4.
+ * metrics endpoint on its admin listener (loopback, inside the task) and remote-write to Amazon
+ * Managed Prometheus with SigV4.
  */
 import { Document } from 'yaml';
 
 export interface CollectorConfigOptions {
   /** Scrape job name. Alert rules and dashboards select `job="<service>"`, so this is the service name. */
   readonly jobName: string;
+  /** Address the admin listener binds (`127.0.0.1`: the collector shares the task's network, nothing outside it does). */
+  readonly host: string;
+  /** The admin listener's port (the declaration's `admin.port`), never the application's. */
   readonly port: number;
   readonly metricsPath: string;
   readonly scrapeIntervalSeconds: number;
@@ -16,7 +20,7 @@ export interface CollectorConfigOptions {
   readonly region: string;
 }
 
-/** Resource attribute the `instance` label is taken from: unique per task, unlike `localhost:<port>`. */
+/** Resource attribute the `instance` label is taken from: unique per task, unlike `127.0.0.1:<port>`. */
 export const INSTANCE_SOURCE_ATTRIBUTE = 'aws.ecs.task.arn';
 
 /** Port of the collector's health_check extension (what the ADOT image's `/healthcheck` probes). */
@@ -37,14 +41,14 @@ export function collectorConfig(o: CollectorConfigOptions): Record<string, unkno
             {
               job_name: o.jobName,
               metrics_path: o.metricsPath,
-              static_configs: [{ targets: [`localhost:${o.port}`] }],
+              static_configs: [{ targets: [`${o.host}:${o.port}`] }],
             },
           ],
         },
       },
     },
     processors: {
-      // Every task scrapes `localhost:<port>`: without this, the tasks' series would share one
+      // Every task scrapes `127.0.0.1:<port>`: without this, the tasks' series would share one
       // `instance` and collide in the workspace. remote-write maps service.instance.id to `instance`.
       resourcedetection: { detectors: ['ecs'], timeout: '5s', override: false },
       resource: { attributes: [{ key: 'service.instance.id', from_attribute: INSTANCE_SOURCE_ATTRIBUTE, action: 'upsert' }] },

@@ -7,3 +7,5 @@ export { ALARM_PERIOD, DeploymentAlarms, ServiceAlarms, latencyPercentile, type 
 export * from './monitoring-workspace';
 export * from './grafana-versions';
 export * from './service-dashboards';
+export * from './web-acl';
+export * from './container-hardening';

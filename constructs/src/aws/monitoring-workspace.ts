@@ -1,9 +1,10 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as aps from 'aws-cdk-lib/aws-aps';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
@@ -48,6 +49,12 @@ export interface MonitoringWorkspaceProps {
    * @default RUNBOOK_BASE_URL (`runbooks/`)
    */
   readonly runbookBaseUrl?: string;
+  /**
+   * How long the workspace's rule-evaluation and alert-manager logs (warnings and errors, e.g. an
+   * alert SNS did not accept) are kept (bounded).
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -71,6 +78,8 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
   readonly heartbeatTopic: sns.Topic;
   /** Pages the critical topic when the heartbeat topic has received nothing for `heartbeatSilence`. */
   readonly heartbeatAlarm: cloudwatch.Alarm;
+  /** Where the workspace logs rule-evaluation and alert-manager warnings and errors (failed alert deliveries among them). */
+  readonly logGroup: logs.LogGroup;
   private readonly namespaces = new Map<string, aps.CfnRuleGroupsNamespace>();
 
   constructor(scope: Construct, id: string, props: MonitoringWorkspaceProps = {}) {
@@ -83,12 +92,19 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
     if (!Number.isInteger(silenceMinutes / 5) || silenceMinutes < 5) {
       invalidProp(this, 'heartbeatSilence', `is ${silenceMinutes} minutes; use a whole number of 5 minutes (at least 5): SNS reports its metrics per 5 minutes`);
     }
+    if (props.logRetention === logs.RetentionDays.INFINITE) invalidProp(this, 'logRetention', 'is INFINITE; logs must be bounded: pick a RetentionDays period');
 
     const key =
       props.topicKey ??
       new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: `Encrypts the alert topics of ${this.node.path}` });
     this.topicKey = key;
-    // SNS needs the publisher to be able to make and use data keys for an encrypted topic.
+    // SNS needs the publisher to be able to make and use data keys for an encrypted topic. Amazon
+    // Managed Prometheus documents this statement without conditions and does not document that
+    // aws:SourceArn reaches KMS when its alert manager publishes (for some publishers, e.g.
+    // EventBridge, SNS documents that it does not: such a condition silently drops every message).
+    // So the workspace is pinned by the topic policies below (aws:SourceArn = this workspace),
+    // which every publish passes first; the key keeps aws:SourceAccount, as SNS's guidance for
+    // AWS-service publishers has it. Should delivery ever stop, the heartbeat alarm pages.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowAmazonManagedPrometheusToPublishToEncryptedTopics',
@@ -119,6 +135,17 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
     this.warningTopic = topic('warning');
     this.heartbeatTopic = topic('heartbeat');
 
+    // No resource policy here: Amazon Managed Prometheus adds the group to the account's CloudWatch
+    // Logs resource policy itself (with the deploying role's logs:PutResourcePolicy), and names
+    // under /aws/vendedlogs/ keep that policy within its 5,120 characters. The group goes with the
+    // stack: a kept one would block re-creating it under the same name.
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      // Unique per stack name and construct path.
+      logGroupName: `/aws/vendedlogs/prometheus/${Names.uniqueResourceName(this, { maxLength: 200 })}`,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
     const region = Stack.of(this).region;
     this.workspace = new aps.CfnWorkspace(this, 'Workspace', {
       alias: props.alias ?? this.node.path.replace(/\//g, '-'),
@@ -126,6 +153,8 @@ export class MonitoringWorkspace extends Construct implements IPrometheusWorkspa
         topicArns: { critical: this.criticalTopic.topicArn, warning: this.warningTopic.topicArn, heartbeat: this.heartbeatTopic.topicArn },
         region,
       }),
+      // The log group's ARN attribute ends with `:*`, the form the workspace expects.
+      loggingConfiguration: { logGroupArn: this.logGroup.logGroupArn },
     });
     this.workspaceId = this.workspace.attrWorkspaceId;
     this.workspaceArn = this.workspace.attrArn;

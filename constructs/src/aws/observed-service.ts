@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,8 +9,19 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
-import { FLAG, HEALTH_PATH, PORT_ENV, SHUTDOWN_ENV, flagsToEnv, type Flags } from '@bulwark/runtime/catalog';
-import { renderCollectorConfig } from './collector-config';
+import {
+  ADMIN_DEFAULT_HOST,
+  ADMIN_ENV,
+  FLAG,
+  HEALTH_PATH,
+  PORT_ENV,
+  SHUTDOWN_ENV,
+  TRUSTED_PROXY_HOPS_ENV,
+  flagsToEnv,
+  type Flags,
+} from '@bulwark/runtime/catalog';
+import { COLLECTOR_HEALTH_PORT, renderCollectorConfig } from './collector-config';
+import { APP_USER, COLLECTOR_USER, hardenedContainerOptions, mountScratch } from './container-hardening';
 import { invalidProp } from './errors';
 import { MonitoringWorkspace } from './monitoring-workspace';
 import { acknowledgeNag } from './nag';
@@ -25,6 +36,7 @@ import {
   type DeploymentAlarmsOptions,
   type ServiceAlarmsOptions,
 } from './service-alarms';
+import { ServiceWebAcl, validateWebAclOptions, type ServiceWebAclOptions } from './web-acl';
 
 /** The ADOT collector image the sidecar runs unless told otherwise (pinned: a moving tag would change deployments silently). */
 export const DEFAULT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.42.0';
@@ -34,6 +46,27 @@ export const COLLECTOR_CONFIG_ENV = 'AOT_CONFIG_CONTENT';
 
 export const APP_CONTAINER_NAME = 'app';
 export const COLLECTOR_CONTAINER_NAME = 'otel-collector';
+
+/** Proxies in front of the app that append the client's address to X-Forwarded-For: the load balancer. */
+export const LOAD_BALANCER_PROXY_HOPS = 1;
+
+/**
+ * Paths the load balancer answers 404 itself, whatever the app would: telemetry is read inside the
+ * task (collector, container health check) and by the load balancer's health check, which goes to
+ * the targets directly and is not routed by listener rules. At most three: an ALB rule condition
+ * takes three values.
+ */
+export const TELEMETRY_PATH_PATTERNS = [HEALTH_PATH.metrics, HEALTH_PATH.report, `${HEALTH_PATH.report}/*`] as const;
+
+/** Priority of the listener rule that answers 404 for TELEMETRY_PATH_PATTERNS: the highest (evaluated first). */
+export const TELEMETRY_RULE_PRIORITY = 1;
+
+/**
+ * TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret AEAD ciphers only (no CBC,
+ * no SHA-1) and hybrid post-quantum key exchange (ML-KEM) for clients that offer it; AWS's
+ * recommended policy and the console's default.
+ */
+export const DEFAULT_SSL_POLICY = elbv2.SslPolicy.TLS13_12_RES_PQ;
 
 /**
  * One JSON field of a Secrets Manager secret: ECS injects that field's value (`valueFrom`
@@ -147,15 +180,37 @@ export interface ObservedServiceProps {
    */
   readonly scrapeInterval?: Duration;
   /**
-   * Serve HTTPS on 443 with this certificate (and redirect 80 to it).
-   * @default - HTTP on port 80 only
+   * Serve HTTPS on 443 with this certificate (an ACM certificate in the stack's region), with
+   * `sslPolicy`; port 80 only redirects to 443. Required for an internet-facing load balancer,
+   * unless `allowInsecureHttp` is set.
+   * @default - none: an internal load balancer serves HTTP on port 80; an internet-facing one fails synth
    */
   readonly certificate?: acm.ICertificate;
+  /**
+   * For test environments only: let an internet-facing load balancer serve plain HTTP on port 80,
+   * without `certificate`. Everything between clients and the load balancer is then readable and
+   * writable by anyone on the path; synth warns.
+   * @default false
+   */
+  readonly allowInsecureHttp?: boolean;
+  /**
+   * TLS policy of the HTTPS listener (only with `certificate`).
+   * @default DEFAULT_SSL_POLICY (`ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09`)
+   */
+  readonly sslPolicy?: elbv2.SslPolicy;
   /**
    * Whether the load balancer is reachable from the internet.
    * @default true
    */
   readonly internetFacing?: boolean;
+  /**
+   * An AWS WAF web ACL in front of the load balancer (`ServiceWebAcl`): a per-client-IP rate limit
+   * (by default twice the declaration's own allowance, over WAF's default five-minute window) and
+   * AWS managed rule groups, with CloudWatch metrics. `{}` turns it on with those defaults. Off by
+   * default: a web ACL costs a monthly fee per ACL and per rule, and a fee per million requests.
+   * @default - no web ACL
+   */
+  readonly webAcl?: ServiceWebAclOptions;
   /**
    * Whether the load balancer writes access logs to S3. Needs a stack with a concrete region (ELB
    * writes from a per-region account), so an environment-agnostic stack cannot have them.
@@ -211,8 +266,11 @@ const COLLECTOR_MEMORY_MIB = 128;
  * The instrumented service on ECS Fargate behind an Application Load Balancer, with an AWS Distro
  * for OpenTelemetry collector sidecar that scrapes its `/metrics` and remote-writes to Amazon
  * Managed Prometheus, feature flags set explicitly, secrets from Secrets Manager and bounded logs.
- * Deployments roll back on the circuit breaker and on deployment alarms; outside-in CloudWatch
- * alarms page through the alert manager's topics even when the metrics pipeline is down.
+ * Secure by default: telemetry is served on an admin listener inside the task only (and the load
+ * balancer answers 404 for it), an internet-facing load balancer serves HTTPS only, both
+ * containers run hardened (read-only root, no capabilities, non-root), and an AWS WAF web ACL is
+ * one prop away. Deployments roll back on the circuit breaker and on deployment alarms; outside-in
+ * CloudWatch alarms page through the alert manager's topics even when the metrics pipeline is down.
  */
 export class ObservedService extends Construct implements ec2.IConnectable {
   readonly declaration: ServiceDeclaration;
@@ -228,8 +286,14 @@ export class ObservedService extends Construct implements ec2.IConnectable {
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   /** Where the load balancer's access logs go (undefined when they are off). */
   readonly accessLogsBucket?: s3.IBucket;
-  /** The role the task's containers run with: allowed `aps:RemoteWrite` on the workspace, nothing else. */
+  /**
+   * The role the task's containers run with: allowed `aps:RemoteWrite` on the workspace, nothing
+   * else. ECS gives a task's role to every container of the task: the app container can obtain
+   * these credentials as the collector does (see the README's IAM note).
+   */
   readonly taskRole: iam.IRole;
+  /** The AWS WAF web ACL in front of the load balancer (undefined unless `webAcl` is given). */
+  readonly webAcl?: ServiceWebAcl;
   /** `http(s)://<load balancer DNS name>` */
   readonly url: string;
   /** The tasks' security group: allow the tasks to reach a database with `db.connections.allowDefaultPortFrom(service)`. */
@@ -256,6 +320,13 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.taskRole = this.taskDefinition.taskRole;
+    // The narrowest split Fargate allows. ECS serves the task role's credentials to every container
+    // of the task (one credentials endpoint, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI in each
+    // container; no per-container role exists), so the app container can obtain them too. A role
+    // the collector assumed would not help: the app could assume it with the same credentials (the
+    // collector's sigv4auth takes no external ID or other secret). What is left is scope: only
+    // aps:RemoteWrite, only on this workspace. Isolating it fully needs the collector in a task of
+    // its own, scraping the tasks over the VPC, which would expose the admin listener beyond the task.
     grantRemoteWrite(this.taskRole, props.workspace);
 
     const logDriver = (logGroup: logs.ILogGroup, prefix: string) =>
@@ -267,25 +338,20 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       });
 
     const startPeriod = Duration.millis(Math.min(300_000, declaration.startup.timeoutMs + 10_000));
+    const adminPort = declaration.admin.port;
     this.appContainer = this.taskDefinition.addContainer(APP_CONTAINER_NAME, {
       image: props.image,
       essential: true,
+      ...hardenedContainerOptions(this, 'AppLinuxParameters', APP_USER),
+      // The application's port only: the admin listener binds the task's loopback and is mapped nowhere.
       portMappings: [{ containerPort: port, protocol: ecs.Protocol.TCP }],
-      environment: {
-        ...props.environment,
-        [PORT_ENV]: String(port),
-        ...flagsToEnv(props.flags),
-        // ECS takes a stopping task out of the target group (deregistration delay) before SIGTERM,
-        // so no drain delay is needed here; the drain itself must end before stopTimeout (30 s).
-        [SHUTDOWN_ENV.drainDelayMs]: '0',
-        [SHUTDOWN_ENV.timeoutMs]: '20000',
-      },
+      environment: { ...props.environment, ...appEnvironment(port, adminPort, props.flags) },
       secrets: Object.fromEntries(
         Object.entries(props.secrets).map(([name, value]) => [name, isSecretField(value) ? ecs.Secret.fromSecretsManager(value.secret, value.field) : ecs.Secret.fromSecretsManager(value)]),
       ),
       healthCheck: {
         // The runtime image has node but maybe no curl: probe with Node's own fetch.
-        command: ['CMD', 'node', '-e', livenessProbe(port)],
+        command: ['CMD', 'node', '-e', livenessProbe(ADMIN_DEFAULT_HOST, adminPort)],
         interval: Duration.seconds(15),
         timeout: Duration.seconds(5),
         retries: 3,
@@ -294,6 +360,7 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       logging: logDriver(this.appLogGroup, declaration.name),
       stopTimeout: Duration.seconds(30),
     });
+    mountScratch(this.taskDefinition, this.appContainer);
 
     const scrapeInterval = props.scrapeInterval ?? DEFAULTS.scrapeInterval;
     this.collectorContainer = this.taskDefinition.addContainer(COLLECTOR_CONTAINER_NAME, {
@@ -304,10 +371,12 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       enableRestartPolicy: true,
       restartAttemptPeriod: Duration.seconds(60),
       memoryReservationMiB: COLLECTOR_MEMORY_MIB,
+      ...hardenedContainerOptions(this, 'CollectorLinuxParameters', COLLECTOR_USER),
       environment: {
         [COLLECTOR_CONFIG_ENV]: renderCollectorConfig({
           jobName: declaration.name,
-          port,
+          host: ADMIN_DEFAULT_HOST,
+          port: adminPort,
           metricsPath: HEALTH_PATH.metrics,
           scrapeIntervalSeconds: scrapeInterval.toSeconds(),
           remoteWriteUrl: props.workspace.remoteWriteUrl,
@@ -323,12 +392,15 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       },
       logging: logDriver(this.collectorLogGroup, 'collector'),
     });
+    mountScratch(this.taskDefinition, this.collectorContainer);
 
     const internetFacing = props.internetFacing ?? true;
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: this.cluster.vpc,
       internetFacing,
       dropInvalidHeaderFields: true,
+      // ALB's default, pinned: TRUSTED_PROXY_HOPS=1 relies on it appending the address it saw.
+      xffHeaderProcessingMode: elbv2.XffHeaderProcessingMode.APPEND,
     });
     if (props.accessLogs ?? !Token.isUnresolved(Stack.of(this).region)) {
       this.accessLogsBucket =
@@ -356,11 +428,27 @@ export class ObservedService extends Construct implements ec2.IConnectable {
         protocol: elbv2.ApplicationProtocol.HTTPS,
         port: 443,
         certificates: [props.certificate],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        sslPolicy: props.sslPolicy ?? DEFAULT_SSL_POLICY,
       });
       this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
     } else {
       this.listener = this.loadBalancer.addListener('Http', { protocol: elbv2.ApplicationProtocol.HTTP, port: 80 });
+      if (internetFacing) {
+        Annotations.of(this).addWarningV2(
+          '@bulwark/constructs:insecureHttp',
+          'props.allowInsecureHttp: the internet-facing load balancer serves plain HTTP on port 80, readable and writable by anyone on the path (for test environments only). Give props.certificate (an ACM certificate in this region) to serve HTTPS on 443 and redirect 80 to it.',
+        );
+      }
+    }
+    // Evaluated before the default action: telemetry never reaches the app through the load balancer.
+    new elbv2.ApplicationListenerRule(this, 'TelemetryNotFound', {
+      listener: this.listener,
+      priority: TELEMETRY_RULE_PRIORITY,
+      conditions: [elbv2.ListenerCondition.pathPatterns([...TELEMETRY_PATH_PATTERNS])],
+      action: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not Found' }),
+    });
+    if (props.webAcl) {
+      this.webAcl = new ServiceWebAcl(this, 'WebAcl', { ...props.webAcl, declaration, loadBalancer: this.loadBalancer });
     }
     // The service is registered below, once the deployment alarms on this target group exist.
     this.targetGroup = this.listener.addTargets('App', {
@@ -417,7 +505,7 @@ export class ObservedService extends Construct implements ec2.IConnectable {
     acknowledgeNag(
       this.taskDefinition,
       'AwsSolutions-ECS2',
-      'Only non-secret values are plain environment: PORT, the feature flags (kill switches meant to be read and flipped in the task definition), props.environment and the collector config (no credentials: SigV4 signs with the task role). Every env var the declaration marks secret is validated to come from Secrets Manager (container `Secrets`).',
+      'Only non-secret values are plain environment: the ports and listener settings (PORT, ADMIN_HOST, ADMIN_PORT, TRUSTED_PROXY_HOPS), the shutdown timing, the feature flags (kill switches meant to be read and flipped in the task definition), props.environment and the collector config (no credentials: SigV4 signs with the task role). Every env var the declaration marks secret is validated to come from Secrets Manager (container `Secrets`).',
     );
     acknowledgeNag(
       this.taskDefinition,
@@ -428,7 +516,7 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       acknowledgeNag(
         this.loadBalancer,
         'AwsSolutions-EC23',
-        'An internet-facing load balancer exists to be reached from anywhere on its listener port; the tasks themselves accept traffic only from the load balancer security group.',
+        'An internet-facing load balancer exists to be reached from anywhere on its listener ports (443, and 80 only redirecting to it; 80 alone only when allowInsecureHttp is set for a test environment); the tasks themselves accept traffic only from the load balancer security group, on the application port.',
       );
     }
   }
@@ -442,9 +530,25 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       invalidProp(this, 'accessLogs', 'needs a stack with a concrete region (new Stack(app, id, { env: { region } })); ELB access logs cannot be set up in an environment-agnostic stack');
     }
     if (props.accessLogs === false && props.accessLogsBucket) invalidProp(this, 'accessLogsBucket', 'is given but props.accessLogs is false');
+    const internetFacing = props.internetFacing ?? true;
+    if (internetFacing && !props.certificate && !props.allowInsecureHttp) {
+      invalidProp(
+        this,
+        'certificate',
+        'is required: an internet-facing load balancer serves HTTPS only. Give props.certificate (an ACM certificate in this region: HTTPS on 443, port 80 redirects to it), or, for a test environment only, set props.allowInsecureHttp: true to serve plain HTTP on port 80',
+      );
+    }
+    if (props.allowInsecureHttp && props.certificate) invalidProp(this, 'allowInsecureHttp', 'is true but props.certificate is given: with a certificate the load balancer serves HTTPS and port 80 only redirects; drop allowInsecureHttp');
+    if (props.sslPolicy && !props.certificate) invalidProp(this, 'sslPolicy', 'is given without props.certificate: a TLS policy needs the HTTPS listener a certificate makes');
+    if (props.webAcl) validateWebAclOptions(this, 'webAcl', d, props.webAcl);
     const port = props.containerPort ?? d.port;
     if (port !== d.port) {
-      invalidProp(this, 'containerPort', `is ${port} but the declaration "${d.name}" listens on ${d.port}; make them equal (the collector scrapes and the load balancer forwards to the declared port)`);
+      invalidProp(this, 'containerPort', `is ${port} but the declaration "${d.name}" listens on ${d.port}; make them equal (the load balancer forwards to the declared port)`);
+    }
+    for (const [field, value] of [['port', d.port], ['admin.port', d.admin.port]] as const) {
+      if (value === COLLECTOR_HEALTH_PORT) {
+        invalidProp(this, 'declaration', `"${d.name}" declares ${field} ${value}, the port the collector sidecar's health check listens on in the same task; declare another port`);
+      }
     }
     const desired = props.desiredCount ?? DEFAULTS.desiredCount;
     if (!Number.isInteger(desired) || desired < 1) invalidProp(this, 'desiredCount', `is ${desired}; use a whole number of tasks, at least 1`);
@@ -487,7 +591,8 @@ export class ObservedService extends Construct implements ec2.IConnectable {
       if (secretVars.includes(name)) invalidProp(this, `environment.${name}`, `is a secret env var of "${d.name}"; pass it in props.secrets instead`);
       if (name in props.secrets) invalidProp(this, `environment.${name}`, 'is also given in props.secrets; give each variable once');
       if (flagNames.includes(name)) invalidProp(this, `environment.${name}`, 'is a feature flag; set it with props.flags instead');
-      if (name === PORT_ENV) invalidProp(this, `environment.${PORT_ENV}`, 'is set from the declaration; change the declared port instead');
+      const setHere = CONSTRUCT_ENV[name];
+      if (setHere) invalidProp(this, `environment.${name}`, setHere);
     }
     return port;
   }
@@ -503,7 +608,33 @@ function workspaceTopics(workspace: IPrometheusWorkspace): AlarmTopics | undefin
   return workspace instanceof MonitoringWorkspace ? { critical: workspace.criticalTopic, warning: workspace.warningTopic } : undefined;
 }
 
-/** A one-line Node script that exits 0 when the liveness endpoint answers 2xx. */
-function livenessProbe(port: number): string {
-  return `fetch('http://127.0.0.1:${port}${HEALTH_PATH.live}',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+/** A one-line Node script that exits 0 when the liveness endpoint of the admin listener answers 2xx. */
+function livenessProbe(host: string, port: number): string {
+  return `fetch('http://${host}:${port}${HEALTH_PATH.live}',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+}
+
+/** The variables ObservedService sets in the app container (besides the flags), each with why `environment` may not. */
+const CONSTRUCT_ENV: Readonly<Record<string, string>> = {
+  [PORT_ENV]: 'is set from the declaration; change the declared port instead',
+  [ADMIN_ENV.port]: 'is set from the declaration; change the declared admin.port instead',
+  [ADMIN_ENV.host]: `is set by ObservedService to ${ADMIN_DEFAULT_HOST}: the admin listener (/metrics, /health) stays inside the task, where the collector and the container health check reach it`,
+  [TRUSTED_PROXY_HOPS_ENV]: `is set by ObservedService to ${LOAD_BALANCER_PROXY_HOPS}: the load balancer is the one proxy in front of the tasks`,
+  [SHUTDOWN_ENV.drainDelayMs]: "is set by ObservedService to fit ECS's stop sequence (deregistration, then SIGTERM)",
+  [SHUTDOWN_ENV.timeoutMs]: "is set by ObservedService to end before the container's stop timeout",
+};
+
+/** The app container's environment the construct owns: listeners, proxy hops, flags, shutdown. */
+function appEnvironment(port: number, adminPort: number, flags: Partial<Flags> | undefined): Record<string, string> {
+  return {
+    [PORT_ENV]: String(port),
+    [ADMIN_ENV.host]: ADMIN_DEFAULT_HOST,
+    [ADMIN_ENV.port]: String(adminPort),
+    // The load balancer appends the address it saw to X-Forwarded-For: the rate limit's client.
+    [TRUSTED_PROXY_HOPS_ENV]: String(LOAD_BALANCER_PROXY_HOPS),
+    ...flagsToEnv(flags),
+    // ECS takes a stopping task out of the target group (deregistration delay) before SIGTERM,
+    // so no drain delay is needed here; the drain itself must end before stopTimeout (30 s).
+    [SHUTDOWN_ENV.drainDelayMs]: '0',
+    [SHUTDOWN_ENV.timeoutMs]: '20000',
+  };
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArnFormat, CustomResource, Duration, FileSystem, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, FileSystem, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as grafana from 'aws-cdk-lib/aws-grafana';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +13,7 @@ import type { ServiceDeclaration } from '@bulwark/runtime/declaration';
 import { renderDashboards } from '@bulwark/dashboards';
 import type { GrafanaDashboard } from './dashboards-handler/grafana-api';
 import { DASHBOARDS_FILE, type DashboardsResourceProperties } from './dashboards-handler/handle-event';
+import { SERVICE_ACCOUNT_OPERATIONS } from './dashboards-handler/service-account';
 import { invalidProp } from './errors';
 import { acknowledgeNag } from './nag';
 import { DEFAULT_GRAFANA_VERSION, GRAFANA_SCHEMA_VERSIONS, GRAFANA_VERSIONS, isGrafanaVersion, type GrafanaVersion } from './grafana-versions';
@@ -30,6 +32,43 @@ export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const HANDLER_BUNDLE = join(__dirname, '..', '..', 'lambda', 'dashboards-handler', 'index.js');
 
 export const DASHBOARDS_RESOURCE_TYPE = 'Custom::GrafanaDashboards';
+
+/**
+ * How long one upload may run: the handler's Lambda timeout, and so the bound of its Grafana
+ * token's life (the handler gives the token what is left of the invocation, less a cleanup reserve).
+ */
+export const HANDLER_TIMEOUT = Duration.minutes(5);
+
+/**
+ * What a Lambda function in a VPC needs to manage its network interfaces (the EC2 actions of AWS's
+ * AWSLambdaVPCAccessExecutionRole); EC2 takes no resource ARN for them.
+ */
+export const LAMBDA_VPC_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+
+/**
+ * Who may reach a new workspace over the network (sign-in is still required). An address is let
+ * in when it is in one of the prefix lists or comes through one of the VPC endpoints.
+ */
+export interface GrafanaNetworkAccessControl {
+  /**
+   * Managed prefix lists (`pl-…`) of the addresses allowed.
+   * @default - no address is allowed directly
+   */
+  readonly prefixListIds?: readonly string[];
+  /**
+   * Interface VPC endpoints (`vpce-…`) of the service `com.amazonaws.<region>.grafana-workspace`
+   * through which the workspace may be reached.
+   * @default - no VPC endpoint is allowed
+   */
+  readonly vpceIds?: readonly string[];
+}
 
 /** An Amazon Managed Grafana workspace created elsewhere. */
 export interface ExistingGrafanaWorkspace {
@@ -75,6 +114,27 @@ export interface ServiceDashboardsProps {
   readonly dataSourceUid?: string;
   /** How long the upload handler's logs are kept (bounded). @default RetentionDays.ONE_MONTH */
   readonly handlerLogRetention?: logs.RetentionDays;
+  /**
+   * Restricts who can reach the new workspace over the network (not allowed with
+   * `existingWorkspace`, whose settings are its own). The upload handler calls the workspace's
+   * HTTP API too, so it needs `handlerVpc`: a VPC whose NAT addresses are in one of the prefix
+   * lists, or that has one of the listed `grafana-workspace` endpoints (with private DNS).
+   * @default - reachable from any address; Grafana sign-in is still required
+   */
+  readonly networkAccessControl?: GrafanaNetworkAccessControl;
+  /**
+   * Runs the upload handler in this VPC (needed with `networkAccessControl`). From the selected
+   * subnets it must reach the workspace and the Amazon Managed Grafana API
+   * (`grafana.<region>.amazonaws.com`: through a NAT gateway or a `grafana` interface endpoint).
+   * Its security group allows outbound HTTPS only.
+   * @default - outside any VPC
+   */
+  readonly handlerVpc?: ec2.IVpc;
+  /**
+   * Subnets of `handlerVpc` for the handler.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly handlerVpcSubnets?: ec2.SubnetSelection;
 }
 
 /**
@@ -93,6 +153,8 @@ export class ServiceDashboards extends Construct {
   /** The role the new workspace queries Prometheus with (undefined with `existingWorkspace`). */
   readonly workspaceRole?: iam.Role;
   readonly handler: lambda.Function;
+  /** The handler's security group (undefined unless `handlerVpc` is set). */
+  readonly handlerSecurityGroup?: ec2.SecurityGroup;
   readonly dashboards: CustomResource;
   /** The uploaded dashboards' uids, in upload order. */
   readonly dashboardUids: readonly string[];
@@ -128,6 +190,11 @@ export class ServiceDashboards extends Construct {
         roleArn: this.workspaceRole.roleArn,
         dataSources: ['PROMETHEUS'],
         grafanaVersion: this.grafanaVersion,
+        // Both lists are required once the setting is there; an empty one allows none of its kind.
+        networkAccessControl: props.networkAccessControl && {
+          prefixListIds: [...(props.networkAccessControl.prefixListIds ?? [])],
+          vpceIds: [...(props.networkAccessControl.vpceIds ?? [])],
+        },
       });
       this.workspaceId = this.workspace.attrId;
       this.grafanaUrl = `https://${this.workspace.attrEndpoint}`;
@@ -147,25 +214,36 @@ export class ServiceDashboards extends Construct {
     // AWSLambdaBasicExecutionRole, which allows any log group).
     const handlerRole = new iam.Role(this, 'HandlerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     handlerLogs.grantWrite(handlerRole);
+    if (props.handlerVpc) {
+      this.handlerSecurityGroup = new ec2.SecurityGroup(this, 'HandlerSecurityGroup', {
+        vpc: props.handlerVpc,
+        description: 'Grafana dashboards upload handler: outbound HTTPS only',
+        allowAllOutbound: false,
+      });
+      this.handlerSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the Grafana workspace and the AWS APIs');
+      handlerRole.addToPolicy(new iam.PolicyStatement({ actions: [...LAMBDA_VPC_ACTIONS], resources: ['*'] }));
+      acknowledgeNag(
+        handlerRole,
+        'AwsSolutions-IAM5[Resource::*]',
+        'A Lambda function in a VPC must create and delete its network interfaces, and EC2 takes no resource ARN for those actions: only the EC2 actions of AWS\'s AWSLambdaVPCAccessExecutionRole are allowed.',
+      );
+    }
     this.handler = new lambda.Function(this, 'Handler', {
       description: 'Uploads the generated Grafana dashboards (Bulwark)',
       runtime: HANDLER_RUNTIME,
       handler: 'index.handler',
       code: handlerCode(payload),
-      timeout: Duration.minutes(5),
+      timeout: HANDLER_TIMEOUT,
       memorySize: 256,
       role: handlerRole,
       logGroup: handlerLogs,
+      ...(props.handlerVpc ? { vpc: props.handlerVpc, vpcSubnets: props.handlerVpcSubnets, securityGroups: [this.handlerSecurityGroup!] } : {}),
     });
-    // A throwaway service account + token per deployment, removed right after the uploads.
+    // A throwaway Admin service account + token per run, deleted at its end (and by the next run
+    // if this one is stopped first): exactly the operations the handler calls, on this workspace.
     this.handler.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: [
-          'grafana:CreateWorkspaceServiceAccount',
-          'grafana:CreateWorkspaceServiceAccountToken',
-          'grafana:DeleteWorkspaceServiceAccount',
-          'grafana:DeleteWorkspaceServiceAccountToken',
-        ],
+        actions: SERVICE_ACCOUNT_OPERATIONS.map((op) => `grafana:${op}`),
         resources: [this.workspaceArn],
       }),
     );
@@ -211,6 +289,9 @@ export class ServiceDashboards extends Construct {
     if (props.existingWorkspace) {
       if (props.grafanaVersion) invalidProp(this, 'grafanaVersion', 'cannot be set with props.existingWorkspace; set existingWorkspace.grafanaVersion to the version it runs');
       if (props.authenticationProviders) invalidProp(this, 'authenticationProviders', 'only applies to a new workspace, not with props.existingWorkspace');
+      if (props.networkAccessControl) {
+        invalidProp(this, 'networkAccessControl', 'only applies to a new workspace, not with props.existingWorkspace (set it on that workspace; props.handlerVpc lets the handler reach it)');
+      }
       if (!/^g-[0-9a-f]{10}$/.test(props.existingWorkspace.workspaceId)) {
         invalidProp(this, 'existingWorkspace.workspaceId', `is "${props.existingWorkspace.workspaceId}"; a Grafana workspace ID looks like g-0123456789`);
       }
@@ -224,6 +305,28 @@ export class ServiceDashboards extends Construct {
     if (retention === logs.RetentionDays.INFINITE) invalidProp(this, 'handlerLogRetention', 'is INFINITE; logs must be bounded: pick a RetentionDays period');
     for (const [prop, uid] of [['folderUid', props.folderUid], ['dataSourceUid', props.dataSourceUid]] as const) {
       if (uid !== undefined && !/^[a-zA-Z0-9_-]{1,40}$/.test(uid)) invalidProp(this, prop, `is "${uid}"; use 1-40 letters, digits, - or _`);
+    }
+    if (props.handlerVpcSubnets && !props.handlerVpc) invalidProp(this, 'handlerVpcSubnets', 'is set without props.handlerVpc; give the VPC they belong to');
+    const access = props.networkAccessControl;
+    if (access) {
+      const lists = [
+        ['prefixListIds', access.prefixListIds ?? [], /^pl-[0-9a-f]+$/, 'pl-0123456789abcdef0'],
+        ['vpceIds', access.vpceIds ?? [], /^vpce-[0-9a-f]+$/, 'vpce-0123456789abcdef0'],
+      ] as const;
+      for (const [name, ids, pattern, example] of lists) {
+        const bad = ids.find((id) => !Token.isUnresolved(id) && !pattern.test(id));
+        if (bad !== undefined) invalidProp(this, `networkAccessControl.${name}`, `has "${bad}"; an ID looks like ${example}`);
+      }
+      if (lists.every(([, ids]) => ids.length === 0)) {
+        invalidProp(this, 'networkAccessControl', 'lists no prefix list and no VPC endpoint, which lets nobody reach the workspace; list at least one of prefixListIds or vpceIds');
+      }
+      if (!props.handlerVpc) {
+        invalidProp(
+          this,
+          'handlerVpc',
+          'is not set but props.networkAccessControl is: outside a VPC the upload handler calls the workspace from addresses no prefix list can name; give a VPC whose NAT addresses are in a listed prefix list or that has a listed grafana-workspace endpoint',
+        );
+      }
     }
   }
 }
@@ -247,10 +350,25 @@ function sha256(text: string): string {
 /**
  * The handler as an asset: its JavaScript, compiled when this package is built, next to the
  * dashboards it uploads. Synth only copies the two files; it bundles nothing and needs no Docker.
+ * The directory is named after its content, so synths of the same content share one instead of
+ * each leaving a new one in the temporary directory.
  */
 function handlerCode(payload: string): lambda.Code {
-  const dir = FileSystem.mkdtemp('bulwark-dashboards-handler');
-  copyFileSync(HANDLER_BUNDLE, join(dir, 'index.js'));
-  writeFileSync(join(dir, DASHBOARDS_FILE), payload);
+  const js = readFileSync(HANDLER_BUNDLE);
+  const digest = createHash('sha256').update(js).update(payload).digest('hex').slice(0, 32);
+  const dir = join(FileSystem.tmpdir, `bulwark-dashboards-handler-${digest}`);
+  // dashboards.json is written last: when it is there, both files are complete.
+  if (!existsSync(join(dir, DASHBOARDS_FILE))) {
+    mkdirSync(dir, { recursive: true });
+    writeAtomically(join(dir, 'index.js'), js);
+    writeAtomically(join(dir, DASHBOARDS_FILE), payload);
+  }
   return lambda.Code.fromAsset(dir);
+}
+
+/** Writes through a file of its own and a rename, so a synth running at the same time never reads half a file. */
+function writeAtomically(path: string, content: string | Buffer): void {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
 }

@@ -10,10 +10,11 @@ import { deployment, envConfigMap } from './workload';
 
 /**
  * A declared service on Kubernetes with its monitoring: a hardened Deployment (probes on the
- * runtime's health endpoints, resources, explicit feature flags, secrets from a Secret), its
- * Service, PodDisruptionBudget and NetworkPolicy, a ServiceMonitor scraping `/metrics` as
- * `job="<service>"`, a PrometheusRule with the generated alert rules and the generated Grafana
- * dashboards as sidecar-labelled ConfigMaps.
+ * runtime's admin listener, resources, explicit feature flags, secrets from a Secret), its
+ * Service, PodDisruptionBudget and a NetworkPolicy admitting only the named sources (the scraper on
+ * the admin port; the ingress controller and `appClients` on the app port) and restricting egress,
+ * a ServiceMonitor scraping `/metrics` on the admin port as `job="<service>"`, a PrometheusRule with
+ * the generated alert rules and the generated Grafana dashboards as sidecar-labelled ConfigMaps.
  *
  * Every object has an explicit name derived from the service name, so synthesis is deterministic.
  * Invalid props throw an `ObservedServiceChartError` naming each offending prop.

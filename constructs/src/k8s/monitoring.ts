@@ -12,7 +12,7 @@ import { renderRuleFile } from '@bulwark/alerts';
 import { renderDashboards } from '@bulwark/dashboards';
 import { commonLabels, JOB_LABEL, selectorLabels } from './labels';
 import type { ChartSettings } from './resolve';
-import { HTTP_PORT_NAME } from './workload';
+import { ADMIN_PORT_NAME } from './workload';
 
 export const MONITORING_API_VERSION = 'monitoring.coreos.com/v1';
 
@@ -34,7 +34,8 @@ export function serviceMonitor(scope: Construct, settings: ChartSettings): ApiOb
       jobLabel: JOB_LABEL,
       selector: { matchLabels: { ...selectorLabels(service) } },
       endpoints: [
-        { port: HTTP_PORT_NAME, path: HEALTH_PATH.metrics, scheme: 'http', interval: settings.scrapeInterval, scrapeTimeout: settings.scrapeTimeout },
+        // The admin listener's port: the app port does not serve /metrics.
+        { port: ADMIN_PORT_NAME, path: HEALTH_PATH.metrics, scheme: 'http', interval: settings.scrapeInterval, scrapeTimeout: settings.scrapeTimeout },
       ],
     },
   });

@@ -25,7 +25,7 @@ export interface ContainerResources {
   readonly limits?: ComputeResources;
 }
 
-/** Which Prometheus pods may scrape `/metrics` (both selectors must match). */
+/** Which Prometheus pods may reach the admin port to scrape `/metrics` (both selectors must match). */
 export interface ScraperSelector {
   /**
    * Labels of the namespace Prometheus runs in.
@@ -40,16 +40,20 @@ export interface ScraperSelector {
 }
 
 /**
- * A source allowed to reach the app port, with NetworkPolicy peer semantics: `podLabels` alone
- * means pods of this namespace, `namespaceLabels` alone every pod of those namespaces, both
- * together pods matching both. At least one must be set.
+ * Pods picked by labels, with NetworkPolicy peer semantics: `podLabels` alone means pods of the
+ * chart's namespace, `namespaceLabels` alone every pod of those namespaces, both together pods
+ * matching both. At least one must be set; an empty map matches everything (`namespaceLabels: {}`:
+ * every namespace).
  */
-export interface AppClient {
-  /** Labels of the namespaces the clients run in. */
+export interface NetworkPeer {
+  /** Labels of the namespaces the pods run in. */
   readonly namespaceLabels?: Labels;
-  /** Labels of the client pods. */
+  /** Labels of the pods. */
   readonly podLabels?: Labels;
 }
+
+/** A source allowed to reach the app port (see `NetworkPeer`). */
+export type AppClient = NetworkPeer;
 
 /** The label Grafana's dashboard sidecar watches for. */
 export interface DashboardLabel {
@@ -93,13 +97,15 @@ export interface ObservedServiceChartProps {
 
   /**
    * The port the container listens on. It must equal the declaration's `port` (the runtime listens there);
-   * the prop exists so a mismatch is caught at synth instead of as failing probes.
+   * the prop exists so a mismatch is caught at synth instead of as a Service that reaches nothing.
+   * Probes and the scrape use the declaration's `admin.port` (the runtime's admin listener).
    * @default service.port
    */
   readonly containerPort?: number;
 
   /**
-   * The Service's port (clients call `http://<service>:<servicePort>`).
+   * The Service's port (clients call `http://<service>:<servicePort>`). The Service's `admin` port,
+   * for the ServiceMonitor, is the declaration's `admin.port`; the two must differ.
    * @default 80
    */
   readonly servicePort?: number;
@@ -178,16 +184,60 @@ export interface ObservedServiceChartProps {
   readonly dashboardNamespace?: string;
 
   /**
-   * Which Prometheus pods the NetworkPolicy lets scrape `/metrics`.
+   * Which Prometheus pods the NetworkPolicy lets reach the admin port (`/metrics`, `/health*`); nothing else may.
    * @default { namespaceLabels: { 'kubernetes.io/metadata.name': 'monitoring' }, podLabels: { 'app.kubernetes.io/name': 'prometheus' } }
    */
   readonly scraper?: ScraperSelector;
 
   /**
-   * Sources allowed to reach the app port; an empty list admits only the scraper.
-   * @default - any source
+   * Sources allowed to reach the app port besides `ingressController`, or `'any'` for every source,
+   * inside the cluster or not. The admin port (`/metrics`, `/health*`) admits the scraper only, whatever this says.
+   *
+   * Breaking change: unset used to mean any source; it now means none.
+   * @default [] - none beyond the ingress controller (when `ingressController` is set)
    */
-  readonly appClients?: readonly AppClient[];
+  readonly appClients?: readonly AppClient[] | 'any';
+
+  /**
+   * The ingress controller pods that forward client requests to the Service (an Ingress or Gateway
+   * of yours points at the Service; the chart creates none), e.g. ingress-nginx:
+   * `{ namespaceLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' }, podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } }`.
+   * The NetworkPolicy admits them on the app port, and `trustedProxyHops` defaults to 1.
+   * @default - none: no ingress controller is admitted
+   */
+  readonly ingressController?: NetworkPeer;
+
+  /**
+   * How many proxies in front of the pods append the client address they saw to X-Forwarded-For
+   * (set as TRUSTED_PROXY_HOPS): the per-client rate limit counts the address the outermost one
+   * saw. An ingress controller is one; a CDN or load balancer that appends too adds one each. With
+   * more than 0, a client reaching the pods directly (an `appClients` peer) can choose its own
+   * rate-limit key by sending X-Forwarded-For, so admit direct clients you trust.
+   * @default 1 when `ingressController` is set, otherwise 0 (the connection's address)
+   */
+  readonly trustedProxyHops?: number;
+
+  /**
+   * Restrict the pods' egress to DNS (`dns`, UDP and TCP 53), the declared dependencies' ports and
+   * 443 (HTTPS APIs), each port to any destination. `false` leaves egress open.
+   * @default true
+   */
+  readonly restrictEgress?: boolean;
+
+  /**
+   * The cluster DNS pods egress is allowed to on port 53.
+   * @default { namespaceLabels: { 'kubernetes.io/metadata.name': 'kube-system' }, podLabels: { 'k8s-app': 'kube-dns' } } (the label the cluster DNS pods, CoreDNS or kube-dns, carry in kubeadm, EKS, GKE and AKS clusters)
+   */
+  readonly dns?: NetworkPeer;
+
+  /**
+   * The port each declared dependency is reached on, by dependency name (`{ db: 5433 }`), where it
+   * is not its kind's usual port. Egress is open to these ports (TCP, any destination). A dependency
+   * whose kind has no usual port (`http`) and whose URL is not given in `env` is assumed to be HTTPS
+   * (443, always open): give its port here if it is not.
+   * @default the port its connection settings given in `env` name (PGPORT, REDIS_PORT, or a non-secret URL's port, 80/443 for http/https), else its kind's `defaultPort` (PostgreSQL 5432, Redis 6379, OpenAI and S3 443)
+   */
+  readonly dependencyPorts?: Readonly<Record<string, number>>;
 
   /**
    * Numeric user (and group) the container runs as; must not be 0.
@@ -238,6 +288,11 @@ export const DEFAULT_DASHBOARD_LABEL: DashboardLabel = { name: 'grafana_dashboar
 export const DEFAULT_SCRAPER: Required<ScraperSelector> = {
   namespaceLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
   podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+};
+/** The cluster DNS pods in kube-system: CoreDNS keeps kube-dns's `k8s-app: kube-dns` label. */
+export const DEFAULT_DNS: Required<NetworkPeer> = {
+  namespaceLabels: { 'kubernetes.io/metadata.name': 'kube-system' },
+  podLabels: { 'k8s-app': 'kube-dns' },
 };
 export const DEFAULT_RUN_AS_USER = 10001;
 export const DEFAULT_STARTUP_GRACE_SECONDS = 60;

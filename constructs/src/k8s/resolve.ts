@@ -16,6 +16,7 @@ import {
 } from './names';
 import {
   DEFAULT_DASHBOARD_LABEL,
+  DEFAULT_DNS,
   DEFAULT_OPERATOR_LABELS,
   DEFAULT_REPLICAS,
   DEFAULT_RESOURCES,
@@ -31,8 +32,10 @@ import {
   type AppClient,
   type DashboardLabel,
   type Labels,
+  type NetworkPeer,
   type ObservedServiceChartProps,
 } from './props';
+import { resolveDependencyPorts, type DependencyPort } from './dependency-ports';
 import { parseQuantity } from './quantity';
 
 export class ObservedServiceChartError extends Error {
@@ -75,12 +78,24 @@ export interface ChartSettings {
   readonly dashboardLabel: DashboardLabel;
   readonly dashboardNamespace?: string;
   readonly scraper: { readonly namespaceLabels: Labels; readonly podLabels: Labels };
-  readonly appClients?: readonly AppClient[];
+  /** The declaration's `admin.port`: `/metrics` and `/health*`. */
+  readonly adminPort: number;
+  readonly appClients: readonly AppClient[] | 'any';
+  readonly ingressController?: NetworkPeer;
+  readonly trustedProxyHops: number;
+  /** What the pods may connect to; undefined when `restrictEgress` is false. */
+  readonly egress?: EgressSettings;
   readonly runAsUser: number;
   readonly startupGraceSeconds: number;
   readonly drainDelaySeconds: number;
   readonly shutdownTimeoutSeconds: number;
   readonly tmpSizeLimit: string;
+}
+
+export interface EgressSettings {
+  readonly dns: NetworkPeer;
+  /** Every declared dependency with the port it is reached on, sorted by name. */
+  readonly dependencies: readonly DependencyPort[];
 }
 
 class Problems {
@@ -105,6 +120,17 @@ class Problems {
     const found = labelProblems(prop, value as Labels);
     this.list.push(...found);
     return found.length === 0;
+  }
+
+  /** A NetworkPolicy peer: an object with valid `namespaceLabels`, `podLabels` or both. */
+  peer(prop: string, value: NetworkPeer, missing: string): void {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.add(prop, `must be { namespaceLabels?, podLabels? }, got ${JSON.stringify(value)}`);
+      return;
+    }
+    if (!value.namespaceLabels && !value.podLabels) this.add(prop, `set namespaceLabels, podLabels or both (${missing})`);
+    if (value.namespaceLabels) this.labels(`${prop}.namespaceLabels`, value.namespaceLabels);
+    if (value.podLabels) this.labels(`${prop}.podLabels`, value.podLabels);
   }
 
   namespace(prop: string, value: string | undefined): void {
@@ -201,11 +227,24 @@ export function resolveSettings(props: ObservedServiceChartProps): ChartSettings
   p.labels('scraper.namespaceLabels', scraper.namespaceLabels);
   p.labels('scraper.podLabels', scraper.podLabels);
 
-  props.appClients?.forEach((client, i) => {
-    if (!client.namespaceLabels && !client.podLabels) p.add(`appClients[${i}]`, 'set namespaceLabels, podLabels or both (omit appClients to admit any source)');
-    if (client.namespaceLabels) p.labels(`appClients[${i}].namespaceLabels`, client.namespaceLabels);
-    if (client.podLabels) p.labels(`appClients[${i}].podLabels`, client.podLabels);
-  });
+  const adminPort = service.admin.port;
+  if (servicePort === adminPort) {
+    p.add('servicePort', `${servicePort} is the Service's admin port too (the declaration's admin.port, for the ServiceMonitor); pick another`);
+  }
+  const appClients = props.appClients ?? [];
+  if (appClients !== 'any' && !Array.isArray(appClients)) {
+    p.add('appClients', `must be a list of { namespaceLabels?, podLabels? } or 'any', got ${JSON.stringify(appClients)}`);
+  } else if (appClients !== 'any') {
+    appClients.forEach((client, i) => p.peer(`appClients[${i}]`, client, "appClients: 'any' admits every source"));
+  }
+  if (props.ingressController !== undefined) p.peer('ingressController', props.ingressController, 'of the ingress controller pods');
+  const trustedProxyHops = props.trustedProxyHops ?? (props.ingressController !== undefined ? 1 : 0);
+  p.integer('trustedProxyHops', trustedProxyHops, 0);
+
+  const dns = props.dns ?? DEFAULT_DNS;
+  p.peer('dns', dns, 'of the cluster DNS pods');
+  const { ports: dependencies, problems: portProblems } = resolveDependencyPorts(service, props.dependencyPorts ?? {}, env);
+  p.list.push(...portProblems);
 
   const runAsUser = props.runAsUser ?? DEFAULT_RUN_AS_USER;
   p.integer('runAsUser', runAsUser, 1);
@@ -248,7 +287,11 @@ export function resolveSettings(props: ObservedServiceChartProps): ChartSettings
     dashboardLabel,
     ...((props.dashboardNamespace ?? props.namespace) !== undefined ? { dashboardNamespace: props.dashboardNamespace ?? props.namespace } : {}),
     scraper,
-    ...(props.appClients !== undefined ? { appClients: props.appClients } : {}),
+    adminPort,
+    appClients,
+    ...(props.ingressController !== undefined ? { ingressController: props.ingressController } : {}),
+    trustedProxyHops,
+    ...((props.restrictEgress ?? true) ? { egress: { dns, dependencies } } : {}),
     runAsUser,
     startupGraceSeconds,
     drainDelaySeconds,

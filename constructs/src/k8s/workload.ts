@@ -1,13 +1,15 @@
 /** The service's pods: a hardened Deployment with probes, resources, flags, config and secret env. */
 import { createHash } from 'node:crypto';
-import { flagsToEnv, HEALTH_PATH, SHUTDOWN_ENV } from '@bulwark/runtime/catalog';
+import { ADMIN_ENV, flagsToEnv, HEALTH_PATH, PORT_ENV, SHUTDOWN_ENV, TRUSTED_PROXY_HOPS_ENV } from '@bulwark/runtime/catalog';
 import { k8s } from 'cdk8s-plus-31';
 import type { Construct } from 'constructs';
 import { commonLabels, selectorLabels } from './labels';
 import type { ChartSettings } from './resolve';
 
-/** Name of the container port; the Service, ServiceMonitor and probes refer to it. */
+/** Name of the container port of the application; the Service refers to it. */
 export const HTTP_PORT_NAME = 'http';
+/** Name of the container port of the admin listener (`/metrics`, `/health*`); probes and the ServiceMonitor use it. */
+export const ADMIN_PORT_NAME = 'admin';
 /** Pod annotation holding a digest of the env ConfigMap, so changing a value rolls the pods. */
 export const ENV_CHECKSUM_ANNOTATION = 'bulwark.dev/env-checksum';
 
@@ -27,18 +29,23 @@ export function envConfigMap(scope: Construct, settings: ChartSettings): k8s.Kub
 }
 
 /**
- * Flags and shutdown settings first (every one explicit), then declared non-secret vars from the ConfigMap, then secret
- * vars from the Secret — each group sorted by name so the manifest is stable.
+ * The runtime's settings first (flags, shutdown, ports, the admin listener's address, trusted
+ * proxies — every one explicit), then declared non-secret vars from the ConfigMap, then secret vars
+ * from the Secret — each group sorted by name so the manifest is stable.
  */
 export function containerEnv(settings: ChartSettings): k8s.EnvVar[] {
-  const runtimeEnv = {
+  const values = {
     ...flagsToEnv(settings.flags),
     [SHUTDOWN_ENV.drainDelayMs]: String(settings.drainDelaySeconds * 1000),
     [SHUTDOWN_ENV.timeoutMs]: String(settings.shutdownTimeoutSeconds * 1000),
+    [PORT_ENV]: String(settings.containerPort),
+    [ADMIN_ENV.port]: String(settings.adminPort),
+    [TRUSTED_PROXY_HOPS_ENV]: String(settings.trustedProxyHops),
   };
-  const flags = Object.entries(runtimeEnv)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([name, value]) => ({ name, value }));
+  // The admin listener binds the pod's own IP: reachable by the kubelet's probes and the scraper
+  // (as the NetworkPolicy allows), where the runtime's default 127.0.0.1 would be reachable by neither.
+  const adminHost: k8s.EnvVar = { name: ADMIN_ENV.host, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } };
+  const runtime = [...Object.entries(values).map(([name, value]) => ({ name, value })), adminHost].sort((a, b) => (a.name < b.name ? -1 : 1));
   const config = Object.keys(settings.env).map((name) => ({
     name,
     valueFrom: { configMapKeyRef: { name: envConfigMapName(settings), key: name } },
@@ -48,11 +55,12 @@ export function containerEnv(settings: ChartSettings): k8s.EnvVar[] {
     // An optional variable's key may be absent: the runtime then reports it as a startup warning.
     valueFrom: { secretKeyRef: { name: settings.secretName, key: name, optional: !required } },
   }));
-  return [...flags, ...config, ...secrets];
+  return [...runtime, ...config, ...secrets];
 }
 
+/** Probes go to the admin listener, where `/health/live` is served (the app port serves `/health/ready` only). */
 function httpGet(path: string): k8s.HttpGetAction {
-  return { path, port: k8s.IntOrString.fromString(HTTP_PORT_NAME), scheme: 'HTTP' };
+  return { path, port: k8s.IntOrString.fromString(ADMIN_PORT_NAME), scheme: 'HTTP' };
 }
 
 export function deployment(scope: Construct, settings: ChartSettings): k8s.KubeDeployment {
@@ -93,7 +101,10 @@ export function deployment(scope: Construct, settings: ChartSettings): k8s.KubeD
               name: service.name,
               image: settings.image,
               imagePullPolicy: 'IfNotPresent',
-              ports: [{ name: HTTP_PORT_NAME, containerPort: settings.containerPort, protocol: 'TCP' }],
+              ports: [
+                { name: HTTP_PORT_NAME, containerPort: settings.containerPort, protocol: 'TCP' },
+                { name: ADMIN_PORT_NAME, containerPort: settings.adminPort, protocol: 'TCP' },
+              ],
               env: containerEnv(settings),
               resources: {
                 requests: {

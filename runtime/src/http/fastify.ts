@@ -4,24 +4,23 @@ import type { Logger } from 'pino';
 import { newRequestContext, runWithContext, type RequestContext } from '../logging/context';
 import { UNMATCHED_ENDPOINT } from '../metrics/catalog';
 import type { RuntimeMetrics } from '../metrics/registry';
-import {
-  livenessResponse,
-  metricsResponse,
-  readinessResponse,
-  reportResponse,
-  type HealthResponse,
-  type HealthSource,
-} from './health';
+import { readinessResponse, type HealthResponse, type HealthSource } from './health';
 import { CORRELATION_HEADER, HEALTH_PATH } from './paths';
 import { refusalBody } from './respond';
 import type { Capability } from '../degradation/levels';
 import type { GuardResult } from '../degradation/manager';
 import { CLIENT_CLOSED_STATUS, methodLabel, RequestRecorder } from './recorder';
+import { rateLimitedBody, takeForRequest, type ClientRateLimit } from './rate-limit';
+import { LABEL } from '../metrics/catalog';
 
 export interface BulwarkFastifyOptions {
   readonly metrics: RuntimeMetrics;
   readonly logger: Logger;
-  /** When given, the plugin also serves /metrics, /health/live, /health/ready and /health. */
+  /**
+   * When given, the plugin also serves `/health/ready` (for load balancer health checks). Metrics and
+   * the full health report are not served here: the runtime's admin listener serves them on a port
+   * of its own (or, without the runtime, `createHealthEndpoints` on a server of yours).
+   */
   readonly health?: HealthSource;
   /**
    * Install an error handler that logs the error (with its correlation id) and answers 5xx with
@@ -41,6 +40,12 @@ export interface BulwarkFastifyOptions {
   readonly routeRequires?: Readonly<Record<string, readonly Capability[]>>;
   /** Whether a capability is available now (the runtime's `guard`). */
   readonly guard?: (capability: Capability) => GuardResult;
+  /**
+   * The per-client rate limit (the runtime's, from the declaration's `rateLimit`): a request over
+   * its client's allowance is answered 429 + Retry-After before its handler runs, and counted in
+   * `http_requests_rate_limited_total`. `/health/ready` is exempt: load balancers probe it.
+   */
+  readonly rateLimit?: ClientRateLimit;
 }
 
 interface TrackedRequest {
@@ -62,17 +67,14 @@ function sendHealth(reply: FastifyReply, response: HealthResponse): FastifyReply
   return reply.send(response.body);
 }
 
-function registerHealthRoutes(fastify: FastifyInstance, metrics: RuntimeMetrics, health: HealthSource): void {
-  fastify.get(HEALTH_PATH.live, (_req, reply) => sendHealth(reply, livenessResponse()));
+function registerReadinessRoute(fastify: FastifyInstance, health: HealthSource): void {
   fastify.get(HEALTH_PATH.ready, (_req, reply) => sendHealth(reply, readinessResponse(health)));
-  fastify.get(HEALTH_PATH.report, (_req, reply) => sendHealth(reply, reportResponse(health)));
-  fastify.get(HEALTH_PATH.metrics, async (_req, reply) => sendHealth(reply, await metricsResponse(metrics)));
 }
 
 /**
  * Fastify 5 plugin: correlation context (X-Correlation-ID in and out), HTTP metrics labelled with
  * the route template (`request.routeOptions.url`, 'unmatched' for 404s), one access-log line per
- * request, and optionally the health endpoints. Hooks apply to the whole instance (skip-override).
+ * request, and optionally `/health/ready`. Hooks apply to the whole instance (skip-override).
  * Keep Fastify's own logger off (`logger: false`, the default): this plugin's access log replaces it.
  */
 export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, done) => {
@@ -82,6 +84,7 @@ export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fas
     return;
   }
   const recorder = new RequestRecorder(metrics, logger);
+  const { rateLimit } = options;
   // Declared up front so every request object has the property from the start (Fastify's advice:
   // adding it per request changes the object's shape and slows every access to it).
   if (!fastify.hasRequestDecorator(TRACKED)) fastify.decorateRequest(TRACKED, null);
@@ -100,6 +103,16 @@ export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fas
     (request as WithTracking)[TRACKED] = { ctx, startMs: performance.now(), recorded: false };
     reply.header(CORRELATION_HEADER, ctx.correlationId);
     recorder.begin();
+    if (rateLimit && request.routeOptions.url !== HEALTH_PATH.ready) {
+      const decision = takeForRequest(rateLimit, request.socket.remoteAddress, request.headers['x-forwarded-for']);
+      if (!decision.allowed) {
+        metrics.httpRequestsRateLimitedTotal.inc({ [LABEL.endpoint]: request.routeOptions.url ?? UNMATCHED_ENDPOINT });
+        const { status, retryAfter, body } = rateLimitedBody(decision.retryAfterSeconds);
+        // Answered here: the handler and the later hooks never run (onResponse still records it).
+        reply.code(status).header('retry-after', retryAfter).send(body);
+        return;
+      }
+    }
     // Everything after this hook (other hooks, the handler, onResponse) runs inside the context.
     runWithContext(ctx, next);
   });
@@ -142,7 +155,7 @@ export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fas
     });
   }
 
-  if (options.health) registerHealthRoutes(fastify, metrics, options.health);
+  if (options.health) registerReadinessRoute(fastify, options.health);
   done();
 };
 

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { RuntimeMetrics } from '../metrics/registry';
 import type { RequestContext } from '../logging/context';
 import { jsonString, millisJson, preformattedLineWriter, type PreformattedLineWriter } from '../logging/line';
+import { UNMATCHED_ENDPOINT } from '../metrics/catalog';
 import { isProbeEndpoint } from './health';
+import { RATE_LIMITED_STATUS } from './rate-limit';
 
 /** `method` label values; anything else is counted as OTHER so the label stays bounded. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
@@ -20,6 +22,8 @@ interface MethodSeries {
   readonly requests: Map<number, { inc(): void }>;
   /** Level of the access-log line for a non-5xx answer (probes and scrapes: debug). */
   readonly level: 'info' | 'debug';
+  /** The `unmatched` endpoint: its 404s (scanners probing for paths) are logged at debug. */
+  readonly unmatched: boolean;
   /** `,"method":…,"endpoint":…` of the preformatted access-log line (both redacted once, as pino would). */
   readonly fieldsJson: string;
 }
@@ -71,8 +75,11 @@ export class RequestRecorder {
     }
     requests.inc();
 
-    // Probes and scrapes arrive every few seconds: keep them out of the info-level stream.
-    const level = status >= 500 && series.level === 'info' ? 'error' : series.level;
+    // Probes and scrapes arrive every few seconds, and a scanner sends 404s for unknown paths by
+    // the thousand: keep them out of the info-level stream.
+    // Rate-limited requests are counted (http_requests_rate_limited_total) and alerted on: one info
+    // line each would let the flooding client flood the logs too.
+    const level = status >= 500 && series.level === 'info' ? 'error' : (status === 404 && series.unmatched) || status === RATE_LIMITED_STATUS ? 'debug' : series.level;
     const lines = this.lines;
     if (lines !== undefined) {
       if (!lines.isLevelEnabled(level)) return;
@@ -103,6 +110,7 @@ export class RequestRecorder {
         duration: this.metrics.httpRequestDurationSeconds.labels(method, endpoint),
         requests: new Map(),
         level: isProbeEndpoint(endpoint) ? 'debug' : 'info',
+        unmatched: endpoint === UNMATCHED_ENDPOINT,
         fieldsJson: `,"method":${JSON.stringify(redact(method))},"endpoint":${JSON.stringify(redact(endpoint))}`,
       };
       byMethod.set(method, series);

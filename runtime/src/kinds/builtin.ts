@@ -26,6 +26,7 @@ const GENERIC_CALLS = {
 export const POSTGRES_KIND = defineKind({
   name: 'postgres',
   title: 'PostgreSQL',
+  defaultPort: 5432,
   defaults: {
     breaker: { failureThreshold: 3, resetTimeoutMs: 30_000, successThreshold: 1, timeoutMs: 3_000 },
     impact: 'EMERGENCY',
@@ -72,6 +73,7 @@ export const POSTGRES_KIND = defineKind({
 export const REDIS_KIND = defineKind({
   name: 'redis',
   title: 'Redis',
+  defaultPort: 6379,
   defaults: { breaker: { failureThreshold: 5, resetTimeoutMs: 20_000, successThreshold: 1, timeoutMs: 500 }, impact: 'DEGRADED', slowThresholdMs: 0, critical: false },
   connection: {
     holds: 'connection URL',
@@ -109,6 +111,7 @@ export const REDIS_KIND = defineKind({
 export const OPENAI_KIND = defineKind({
   name: 'openai',
   title: 'OpenAI',
+  defaultPort: 443,
   defaults: { breaker: { failureThreshold: 5, resetTimeoutMs: 60_000, successThreshold: 1, timeoutMs: 30_000 }, impact: 'LIMITED', slowThresholdMs: 0, critical: false },
   connection: { holds: 'API key', exampleVariable: 'OPENAI_API_KEY' },
   provides: ['ai'],
@@ -130,6 +133,7 @@ export const OPENAI_KIND = defineKind({
 export const S3_KIND = defineKind({
   name: 's3',
   title: 'S3',
+  defaultPort: 443,
   defaults: { breaker: { failureThreshold: 5, resetTimeoutMs: 60_000, successThreshold: 1, timeoutMs: 10_000 }, impact: 'LIMITED', slowThresholdMs: 0, critical: false },
   provides: [],
   callMetrics: GENERIC_CALLS,

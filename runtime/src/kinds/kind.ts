@@ -118,6 +118,11 @@ export interface DependencyKindSpec {
   readonly defaults: KindDefaults;
   /** How it connects; omitted for kinds whose adapter is given its client in code. */
   readonly connection?: ConnectionSpec;
+  /**
+   * The TCP port its servers usually listen on (PostgreSQL: 5432): where deployments that restrict
+   * egress let the service connect unless told another port. Omitted: no usual port (a generic HTTP API).
+   */
+  readonly defaultPort?: number;
   /** Capabilities refused whenever a dependency of this kind is down (a declaration may override). */
   readonly provides: readonly Capability[];
   readonly callMetrics: CallMetricsSpec;
@@ -174,6 +179,9 @@ export function defineKind(spec: DependencyKindSpec): DependencyKindDefinition {
     problems.push('defaults.breaker: failureThreshold, resetTimeoutMs, successThreshold and timeoutMs must be whole numbers above 0');
   }
   if (spec.defaults && spec.defaults.slowThresholdMs > 0 && !spec.defaults.slowImpact) problems.push('defaults.slowImpact: is required when defaults.slowThresholdMs is set');
+  if (spec.defaultPort !== undefined && !(Number.isInteger(spec.defaultPort) && spec.defaultPort >= 1 && spec.defaultPort <= 65535)) {
+    problems.push(`defaultPort: must be a whole number from 1 to 65535, got ${JSON.stringify(spec.defaultPort)}`);
+  }
   for (const [i, c] of (spec.provides ?? []).entries()) if (!CAPABILITIES.includes(c)) problems.push(`provides[${i}]: "${c}" is not one of ${CAPABILITIES.join(', ')}`);
   const m = spec.callMetrics;
   problems.push(...metricProblems('callMetrics.calls', m?.calls, 'counter'), ...metricProblems('callMetrics.errors', m?.errors, 'counter'), ...metricProblems('callMetrics.duration', m?.duration, 'histogram'));

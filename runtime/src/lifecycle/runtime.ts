@@ -10,11 +10,14 @@ import type { DependencyDeclaration, DependencyKind, ServiceDeclaration } from '
 import { LEVEL, type Capability } from '../degradation/levels';
 import { DegradationManager, type GuardResult } from '../degradation/manager';
 import { FLAG, parseFlags, type FlagKey, type Flags } from '../flags/flags';
+import { adminFromEnv, AdminServer, type AdminAddress, type AdminListenOptions } from '../http/admin';
 import { requireCapability, type BulwarkFastifyOptions } from '../http/fastify';
-import { createHealthEndpoints, type HealthSource } from '../http/health';
+import { createRateLimiter, sendRateLimited, takeForRequest, trustedHopsFromEnv, type ClientRateLimit } from '../http/rate-limit';
+import { readinessResponse, type HealthSource } from '../http/health';
+import { HEALTH_PATH } from '../http/paths';
 import { instrumentHandler, type NodeHandler } from '../http/instrument';
 import { createRouteMatcher } from '../http/routes';
-import { refuse } from '../http/respond';
+import { refuse, sendJson } from '../http/respond';
 import { flushLogs } from '../logging/destination';
 import { createLogger } from '../logging/logger';
 import { LABEL } from '../metrics/catalog';
@@ -39,6 +42,13 @@ export interface RuntimeOptions {
   /** Called to end the process on a fatal startup failure or after a signal-driven stop. @default process.exit */
   readonly exit?: (code: number) => void;
   readonly shutdown?: ShutdownOptions;
+  /**
+   * Where the admin listener (`/metrics`, `/health/live`, `/health/ready`, `/health`) binds, over
+   * ADMIN_HOST and ADMIN_PORT; `false` serves none (the service then serves those endpoints itself,
+   * e.g. with `createHealthEndpoints`).
+   * @default ADMIN_HOST (else 127.0.0.1) and ADMIN_PORT (else the declaration's admin.port)
+   */
+  readonly admin?: AdminListenOptions | false;
 }
 
 type Closer = (force: boolean) => Promise<void>;
@@ -59,6 +69,9 @@ export class BulwarkRuntime implements HealthSource {
   private readonly env: NodeJS.ProcessEnv;
   private readonly exit: (code: number) => void;
   private readonly shutdownOptions: Required<ShutdownOptions>;
+  private readonly adminOptions?: Required<AdminListenOptions>;
+  private readonly rateLimit?: ClientRateLimit;
+  private adminServer?: AdminServer;
   private readonly adapters = new Map<string, DependencyAdapter>();
   private readonly closers: Closer[] = [];
   private readonly startedAt = Date.now();
@@ -76,6 +89,13 @@ export class BulwarkRuntime implements HealthSource {
       timeoutMs: options.shutdown?.timeoutMs ?? fromEnv.timeoutMs,
     };
     this.flags = parseFlags(this.env);
+    const trustedHops = trustedHopsFromEnv(this.env);
+    const limiter = createRateLimiter(declaration.rateLimit);
+    if (limiter) this.rateLimit = { limiter, trustedHops };
+    if (options.admin !== false) {
+      const fromEnv = adminFromEnv(this.env, declaration.admin.port);
+      this.adminOptions = { host: options.admin?.host ?? fromEnv.host, port: options.admin?.port ?? fromEnv.port };
+    }
     this.redactor = SecretRedactor.forDeclaration(declaration, this.env);
     this.metrics = createMetrics({
       enabled: this.flags.prometheusMetrics,
@@ -243,7 +263,7 @@ export class BulwarkRuntime implements HealthSource {
     return false;
   }
 
-  /** Options for `app.register(bulwarkFastify, runtime.fastifyOptions())`: metrics, access log, health routes, 503 on dependency failures. */
+  /** Options for `app.register(bulwarkFastify, runtime.fastifyOptions())`: metrics, access log, `/health/ready`, 503 on dependency failures. */
   fastifyOptions(): BulwarkFastifyOptions {
     return {
       metrics: this.metrics,
@@ -252,6 +272,7 @@ export class BulwarkRuntime implements HealthSource {
       unavailable: dependencyUnavailable,
       routeRequires: this.declaration.routeRequires,
       guard: (capability) => this.guard(capability),
+      rateLimit: this.rateLimit,
     };
   }
 
@@ -301,6 +322,12 @@ export class BulwarkRuntime implements HealthSource {
    * `startup.onCriticalFailure: 'exit'` it logs one line naming what failed and exits 1.
    */
   async start(): Promise<ValidationSummary> {
+    if (this.adminOptions && !this.adminServer) {
+      // Before validation, so liveness answers (and metrics are scraped) while the service starts.
+      const admin = new AdminServer(this.metrics, this);
+      await admin.listen(this.adminOptions);
+      this.adminServer = admin;
+    }
     const checks: Record<string, () => Promise<void>> = {};
     for (const [name, a] of this.adapters) checks[name] = () => a.healthCheck();
     const summary = await validateStartup({
@@ -318,6 +345,7 @@ export class BulwarkRuntime implements HealthSource {
       if (this.declaration.startup.onCriticalFailure === 'exit') {
         this.logger.fatal({ startup: { status: summary.status, critical_failures: summary.critical_failures } }, describeFailure(summary));
         await this.closeAdapters();
+        await this.adminServer?.close();
         flushLogs(this.logger);
         this.exit(1);
         throw new StartupValidationError(summary, this.redactor);
@@ -341,18 +369,41 @@ export class BulwarkRuntime implements HealthSource {
   }
 
   /**
-   * A node:http server serving the health endpoints and `handler`, instrumented (metrics,
-   * access log, correlation IDs). It is drained by `stop()`.
+   * The admin listener's address (`/metrics`, `/health*`) once `start()` has bound it; undefined
+   * before, or when the runtime was created with `admin: false`.
+   */
+  get adminAddress(): AdminAddress | undefined {
+    return this.adminServer?.address;
+  }
+
+  /**
+   * A node:http server serving `handler` and `/health/ready` (for load balancer health checks),
+   * instrumented (metrics, access log, correlation IDs). It is drained by `stop()`. Metrics and the
+   * full health report are on the admin listener only.
    */
   createServer(handler: NodeHandler): Server {
-    const health = createHealthEndpoints({ metrics: this.metrics, health: this });
+    const health = (req: IncomingMessage, res: ServerResponse): boolean => {
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.url ?? '/').split('?', 1)[0] !== HEALTH_PATH.ready) return false;
+      const { status, headers, body } = readinessResponse(this);
+      sendJson(res, status, body, headers);
+      return true;
+    };
     // Routes that declare the capabilities they need are refused (503 + Retry-After) while one is unavailable.
     const requires = this.declaration.routeRequires;
-    const routeOf = Object.keys(requires).length > 0 ? createRouteMatcher(this.declaration.routes) : undefined;
+    const rateLimit = this.rateLimit;
+    const routeOf = Object.keys(requires).length > 0 || rateLimit ? createRouteMatcher(this.declaration.routes) : undefined;
     const app = instrumentHandler(
       (req: IncomingMessage, res: ServerResponse) => {
         if (this.stopping) res.setHeader('connection', 'close');
         if (health(req, res)) return;
+        if (rateLimit) {
+          const decision = takeForRequest(rateLimit, req.socket.remoteAddress, req.headers['x-forwarded-for']);
+          if (!decision.allowed) {
+            this.metrics.httpRequestsRateLimitedTotal.inc({ [LABEL.endpoint]: routeOf!(req.method ?? 'GET', req.url ?? '/') });
+            sendRateLimited(res, decision.retryAfterSeconds);
+            return;
+          }
+        }
         const needs = routeOf && requires[routeOf(req.method ?? 'GET', req.url ?? '/')];
         if (needs && !needs.every((capability) => this.require(capability, res))) return;
         return handler(req, res);
@@ -407,6 +458,8 @@ export class BulwarkRuntime implements HealthSource {
     await this.degradation.stop();
     this.breakers.shutdown();
     await this.closeAdapters();
+    // Last: scrapes and probes see the service until it has drained.
+    await this.adminServer?.close();
     this.logger.info('stopped');
     flushLogs(this.logger);
   }

@@ -5,7 +5,7 @@ import { currentContext } from './context';
 import { createLogDestination, DEFAULT_LOG_BUFFERING } from './destination';
 import { markLogger } from './line';
 import { jsonLineToText } from './plain';
-import { cachedStringRedactor, LogObjectRedactor } from './redaction';
+import { cachedStringRedactor, LogObjectRedactor, type StringRedactor } from './redaction';
 
 export type { Logger } from 'pino';
 
@@ -21,7 +21,11 @@ export interface CreateLoggerOptions {
   readonly level?: string;
   /** Where lines go. @default stdout: `createLogDestination(1, DEFAULT_LOG_BUFFERING)` (16 KB synchronous writes, no line held over 50 ms). */
   readonly destination?: DestinationStream | NodeJS.WritableStream;
-  /** Removes declared secret values from every string logged. @default URL credentials, bearer tokens, API keys only. */
+  /**
+   * Removes declared secret values from every string logged, then credentials recognised by
+   * their shape or name (see SecretRedactor). Field names are redacted with it too.
+   * @default credentials recognised by shape or name only (no declared values)
+   */
   readonly redactor?: SecretRedactor;
   /** Counts `log_lines_total{level}` when given. */
   readonly metrics?: RuntimeMetrics;
@@ -89,14 +93,14 @@ export function createLogger(options: CreateLoggerOptions): Logger {
         log: (obj) => objects.redactTopLevel(obj),
       },
       serializers: {
-        msg: (msg: unknown) => (typeof msg === 'string' ? redactString(msg) : msg),
+        msg: (msg: unknown) => (typeof msg === 'string' ? redactString(msg) : objects.redactAny(msg)),
         err: (err: unknown) => (err instanceof Error ? objects.serializeError(err) : err),
       },
       hooks: options.structured ? {} : { streamWrite: jsonLineToText },
     },
     destination,
   );
-  redactChildBindings(logger, objects);
+  redactChildBindings(logger, objects, redactString);
   markLogger(logger, { redact: redactString, redactUncached: (text) => secrets.redact(text), countLine: (num) => lineCounters.get(num)?.inc() });
   return logger;
 }
@@ -104,12 +108,39 @@ export function createLogger(options: CreateLoggerOptions): Logger {
 /**
  * pino gives every child a pass-through bindings formatter, so a secret bound with
  * `logger.child({ password })` would be written on every line. Children are created with
- * Object.create(parent), so wrapping `child` here covers grandchildren too.
+ * Object.create(parent), so wrapping `child` and `setBindings` here covers grandchildren too. A
+ * child's own serializers and formatters run after this logger's redaction, so their output is
+ * redacted as well, and so is its message prefix.
  */
-function redactChildBindings(logger: Logger, objects: LogObjectRedactor): void {
-  const child = logger.child as unknown as (this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) => Logger;
-  const redactingChild = function (this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions): Logger {
-    return child.call(this, objects.redactTopLevel({ ...bindings }), childOptions);
+function redactChildBindings(logger: Logger, objects: LogObjectRedactor, redactString: StringRedactor): void {
+  type Child = (this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) => Logger;
+  const child = logger.child as unknown as Child;
+  const redactingChild: Child = function (bindings, childOptions) {
+    return child.call(this, objects.redactTopLevel({ ...bindings }), childOptions && redactingChildOptions(childOptions, objects, redactString));
   };
   logger.child = redactingChild as unknown as Logger['child'];
+  const setBindings = logger.setBindings;
+  logger.setBindings = function (this: Logger, bindings: pino.Bindings): void {
+    setBindings.call(this, objects.redactTopLevel({ ...bindings }));
+  };
+}
+
+function redactingChildOptions(options: pino.ChildLoggerOptions, objects: LogObjectRedactor, redactString: StringRedactor): pino.ChildLoggerOptions {
+  const out: pino.ChildLoggerOptions = { ...options };
+  if (typeof options.msgPrefix === 'string') out.msgPrefix = redactString(options.msgPrefix);
+  if (options.serializers) {
+    const serializers: Record<string, pino.SerializerFn> = {};
+    for (const [key, serialize] of Object.entries(options.serializers)) serializers[key] = (value: unknown) => objects.redactField(key, serialize(value));
+    out.serializers = serializers;
+  }
+  const formatters = options.formatters;
+  if (formatters?.log || formatters?.bindings) {
+    const { log, bindings } = formatters;
+    out.formatters = {
+      ...formatters,
+      ...(log && { log: (obj: object) => objects.redactTopLevel({ ...log(obj) }) }),
+      ...(bindings && { bindings: (b: pino.Bindings) => objects.redactTopLevel({ ...bindings(b) }) }),
+    };
+  }
+  return out;
 }

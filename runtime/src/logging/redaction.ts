@@ -1,16 +1,8 @@
 import { stdSerializers } from 'pino';
 import { REDACTED, type SecretRedactor } from '../secrets/redact';
+import { isSensitiveKey } from '../secrets/names';
 
-/**
- * Key names whose values never reach a log line, at any depth. Compared after lower-casing and
- * dropping `-` and `_`, so `apiKey`, `API_KEY` and `x-api-key` all match `apikey`/`xapikey`.
- */
-const SENSITIVE_KEYS = new Set([
-  'password', 'passwd', 'pwd', 'pass', 'secret', 'clientsecret', 'token', 'accesstoken', 'refreshtoken',
-  'idtoken', 'sessiontoken', 'authtoken', 'bearertoken', 'apikey', 'xapikey', 'authorization',
-  'proxyauthorization', 'cookie', 'setcookie', 'privatekey', 'secretkey', 'secretaccesskey', 'credentials',
-  'connectionstring', 'databaseurl', 'redisurl', 'dsn',
-]);
+export { isSensitiveKey } from '../secrets/names';
 
 // Deeper than this a value is replaced rather than walked (bounds the cost and breaks cycles).
 const MAX_DEPTH = 8;
@@ -19,18 +11,8 @@ const TOO_DEEP = '[Truncated]';
 // Bounded caches: key names and constant messages repeat on every line, so most lookups hit.
 const CACHE_LIMIT = 2048;
 const CACHEABLE_LENGTH = 256;
-
-const sensitiveKeyCache = new Map<string, boolean>();
-
-export function isSensitiveKey(key: string): boolean {
-  let hit = sensitiveKeyCache.get(key);
-  if (hit === undefined) {
-    hit = SENSITIVE_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''));
-    if (sensitiveKeyCache.size >= CACHE_LIMIT) sensitiveKeyCache.clear();
-    sensitiveKeyCache.set(key, hit);
-  }
-  return hit;
-}
+// Field names written in code are short; longer ones (taken from input) are not kept.
+const KEY_CACHEABLE_LENGTH = 64;
 
 export type StringRedactor = (text: string) => string;
 
@@ -59,12 +41,26 @@ export interface SerializedError {
   [key: string]: unknown;
 }
 
+/** A field name as written (itself redacted: a secret can be a key) and whether its value is withheld. */
+interface KeyVerdict {
+  readonly name: string;
+  readonly sensitive: boolean;
+}
+
+// Set by pino's error serializer, or already written: not copied from an error's own properties.
+const ERROR_OWN_FIELDS = new Set(['type', 'message', 'stack', 'raw', 'aggregateErrors']);
+
 /**
- * Walks a log object: values under sensitive keys become [REDACTED], strings go through the
- * secret redactor, errors become {type, message, stack} with both redacted. Copies on write:
- * the caller's objects are never modified, and an object with nothing to redact is returned as is.
+ * Walks a log object: values under credential names (isSensitiveKey) become [REDACTED] (but
+ * booleans, which only say whether one is set), every other string goes through the secret
+ * redactor, and so do key names; errors become {type, message, stack, ...own properties}, all
+ * redacted, nested errors included. Class instances are walked as JSON writes them (toJSON, or
+ * their own fields). Copies on write: the caller's objects are never modified, and an object
+ * with nothing to redact is returned as is.
  */
 export class LogObjectRedactor {
+  private readonly keys = new Map<string, KeyVerdict>();
+
   constructor(private readonly redactString: StringRedactor) {}
 
   /** Redacts the top-level object in place: pino hands the formatter a fresh merged object. */
@@ -74,10 +70,24 @@ export class LogObjectRedactor {
       // Ids are generated or validated to a strict token charset, and unique per request:
       // redacting them would only fill the cache.
       if ((key === 'correlation_id' || key === 'request_id') && typeof value === 'string') continue;
-      const out = this.redactEntry(key, value, 1);
-      if (out !== value) obj[key] = out;
+      const verdict = this.keyVerdict(key);
+      const out = this.redactEntry(verdict, value, 1);
+      if (verdict.name !== key) {
+        delete obj[key];
+        obj[verdict.name] = out;
+      } else if (out !== value) obj[key] = out;
     }
     return obj;
+  }
+
+  /** Redacts one field's value as it would be redacted inside a log object. */
+  redactField(key: string, value: unknown): unknown {
+    return this.redactEntry(this.keyVerdict(key), value, 1);
+  }
+
+  /** Redacts a value with no field name (a message that is not a string). */
+  redactAny(value: unknown): unknown {
+    return this.redactValue(value, 1);
   }
 
   serializeError(err: Error, depth = 1): SerializedError {
@@ -87,16 +97,35 @@ export class LogObjectRedactor {
       message: this.redactString(String(raw.message ?? '')),
       stack: this.redactString(String(raw.stack ?? '')),
     };
-    for (const key of Object.keys(raw)) {
-      if (key === 'type' || key === 'message' || key === 'stack' || key === 'raw') continue;
-      out[key] = this.redactEntry(key, raw[key], depth + 1);
+    const errors = (err as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) out.aggregateErrors = this.redactValue(errors, depth + 1);
+    // The error's own fields, read from the error itself: pino's copies of nested errors are
+    // objects of its own class, which would not be walked.
+    const fields = err as unknown as Record<string, unknown>;
+    for (const key in fields) {
+      if (ERROR_OWN_FIELDS.has(key)) continue;
+      const value = fields[key];
+      if (key === 'cause' && value instanceof Error) continue; // part of message and stack
+      const verdict = this.keyVerdict(key);
+      out[verdict.name] = this.redactEntry(verdict, value, depth + 1);
     }
     return out;
   }
 
-  private redactEntry(key: string, value: unknown, depth: number): unknown {
-    if (value === undefined || value === null) return value;
-    if (isSensitiveKey(key)) return REDACTED;
+  private keyVerdict(key: string): KeyVerdict {
+    let verdict = this.keys.get(key);
+    if (verdict === undefined) {
+      verdict = { name: this.redactString(key), sensitive: isSensitiveKey(key) };
+      if (key.length > KEY_CACHEABLE_LENGTH) return verdict;
+      if (this.keys.size >= CACHE_LIMIT) this.keys.clear();
+      this.keys.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  private redactEntry(verdict: KeyVerdict, value: unknown, depth: number): unknown {
+    if (value === undefined || value === null || typeof value === 'boolean') return value;
+    if (verdict.sensitive) return REDACTED;
     return this.redactValue(value, depth);
   }
 
@@ -121,14 +150,24 @@ export class LogObjectRedactor {
       return copy ?? value;
     }
     const proto: unknown = Object.getPrototypeOf(value);
-    // Dates, Buffers, Maps and other class instances serialise themselves; walk plain objects only.
-    if (proto !== Object.prototype && proto !== null) return value;
+    if (proto !== Object.prototype && proto !== null) {
+      // Dates and binary data write no secrets a string rule could find; anything else is
+      // walked as JSON.stringify would write it.
+      if (value instanceof Date || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') return this.redactValue(toJSON.call(value), depth + 1);
+    }
     const obj = value as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
     for (const key in obj) {
       const v = obj[key];
-      const out = this.redactEntry(key, v, depth + 1);
-      if (out !== v) (copy ??= { ...obj })[key] = out;
+      const verdict = this.keyVerdict(key);
+      const out = this.redactEntry(verdict, v, depth + 1);
+      if (verdict.name !== key) {
+        copy ??= { ...obj };
+        delete copy[key];
+        copy[verdict.name] = out;
+      } else if (out !== v) (copy ??= { ...obj })[key] = out;
     }
     return copy ?? obj;
   }

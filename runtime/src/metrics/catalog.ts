@@ -118,6 +118,12 @@ export const METRICS = {
     help: 'HTTP requests being handled right now.',
     labels: [],
   }),
+  httpRequestsRateLimitedTotal: spec({
+    name: 'http_requests_rate_limited_total',
+    type: 'counter',
+    help: 'HTTP requests refused with 429 by the per-client rate limit, by route template (also counted in http_requests_total).',
+    labels: [L.endpoint],
+  }),
   dbQueriesTotal: spec({
     name: 'db_queries_total',
     type: 'counter',

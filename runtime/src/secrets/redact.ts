@@ -1,27 +1,29 @@
 import type { ServiceDeclaration } from '../declaration/types';
+import { REDACTED, redactCredentials, urlCredentials } from './credentials';
 
-export const REDACTED = '[REDACTED]';
+export { REDACTED } from './credentials';
 
-// user:password@ in any URL-ish string (postgres://u:p@h, redis://:p@h, https://u:p@h).
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^@\s/]*)@/gi;
-// Bearer tokens and OpenAI-style keys that leak into error messages.
-const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
-const API_KEY = /\b(sk-[A-Za-z0-9_-]{8,})\b/g;
-/** The password placeholder of connection-string hints (`postgres://USER:PASSWORD@HOST:5432/DB`): shown as written. */
-export const PASSWORD_PLACEHOLDER = 'PASSWORD';
-// Every pattern above needs one of these; most strings have none, so one test skips three replaces.
-const MAYBE_SECRET = /@|bearer|sk-/i;
+// Shorter values would match ordinary text; they are left to the shape and name rules.
+const MIN_SECRET_LENGTH = 4;
 
 /**
- * Removes secrets from a message: every declared secret env var's value, URL credentials and
- * API-key shaped tokens. Used on every message the runtime logs or returns.
+ * Removes secrets from a message: every declared secret value (as written, URL-encoded, and the
+ * passwords of the URLs it holds), then every credential recognised by its shape or its name
+ * (redactCredentials: URL passwords, Bearer/Basic credentials, cloud and API tokens, JWTs,
+ * `password=…` pairs). Used on every string the runtime logs or returns.
  */
 export class SecretRedactor {
   private readonly values: string[];
 
   constructor(secretValues: Iterable<string> = []) {
-    // Longest first so a value containing another is replaced whole; ignore trivially short ones.
-    this.values = [...new Set([...secretValues].filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+    const variants: string[] = [];
+    for (const value of secretValues) {
+      variants.push(value);
+      const encoded = encodeURIComponentSafe(value);
+      if (encoded !== value) variants.push(encoded);
+    }
+    // Longest first so a value containing another is replaced whole.
+    this.values = [...new Set(variants.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
   }
 
   /** The secret values of a declaration's env vars (those marked `secret`), plus URL passwords in them. */
@@ -31,7 +33,10 @@ export class SecretRedactor {
       const v = env[name];
       if (!decl.secret || !v) continue;
       values.push(v);
-      for (const m of v.matchAll(URL_CREDENTIALS)) if (m[3]) values.push(decodeURIComponentSafe(m[3]), m[3]);
+      for (const { start, end } of urlCredentials(v)) {
+        const password = v.slice(start, end);
+        values.push(password, decodeURIComponentSafe(password));
+      }
     }
     return new SecretRedactor(values);
   }
@@ -39,11 +44,7 @@ export class SecretRedactor {
   redact(text: string): string {
     let out = text;
     for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED);
-    if (!MAYBE_SECRET.test(out)) return out;
-    return out
-      .replace(URL_CREDENTIALS, (m, scheme: string, user: string, password: string) => (password === PASSWORD_PLACEHOLDER ? m : `${scheme}${user}:${REDACTED}@`))
-      .replace(BEARER, `$1${REDACTED}`)
-      .replace(API_KEY, REDACTED);
+    return redactCredentials(out);
   }
 }
 
@@ -52,5 +53,13 @@ function decodeURIComponentSafe(s: string): string {
     return decodeURIComponent(s);
   } catch {
     return s;
+  }
+}
+
+function encodeURIComponentSafe(s: string): string {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return s; // a lone surrogate: it cannot appear URL-encoded either
   }
 }

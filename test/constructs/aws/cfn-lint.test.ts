@@ -48,7 +48,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CloudFormationValidatePlugin, Stack } from 'aws-cdk-lib';
+import { App, CloudFormationValidatePlugin, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -58,7 +58,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { defineService } from '@bulwark/runtime';
-import { MonitoringWorkspace, ObservedService, ServiceDashboards, prometheusWorkspaceFromId } from '@bulwark/constructs/aws';
+import { AWS_MANAGED_RULE_GROUPS, MonitoringWorkspace, ObservedService, ServiceDashboards, prometheusWorkspaceFromId } from '@bulwark/constructs/aws';
 import { buildExampleApp } from '../../../lib/example-app';
 import { DEPLOYMENTS, providersService } from '../../../lib/services';
 import { formatFindings, lintTemplate, specResource, type LintFinding } from '../../support/cfn-template-lint';
@@ -106,6 +106,12 @@ describe('cfn lint: the example app (bin/app.ts), every stack', () => {
     expectClean(buildExampleApp(appWith(flags), DEPLOYMENTS));
   });
 
+  it('has no finding with a certificate (cdk synth -c certificateArn=…): HTTPS, the redirect, the web ACL', () => {
+    const stacks = buildExampleApp(new App({ context: { ...CDK_JSON_CONTEXT, certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc' } }), DEPLOYMENTS);
+    Template.fromStack(stacks[0]!).hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTPS' });
+    expectClean(stacks);
+  });
+
   it('has no finding with the secrets imported (cdk synth -c secrets=import)', () => {
     expectClean(buildExampleApp(new App({ context: { ...CDK_JSON_CONTEXT, secrets: 'import' } }), DEPLOYMENTS));
   });
@@ -133,7 +139,7 @@ describe('cfn lint: the constructs alone, in a consumer stack', () => {
     expectClean([stack]);
   });
 
-  it.each<FlagSet>(['defaults', 'recommended'])('ObservedService with its own VPC, alarm topics and HTTPS (%s flags)', (flags) => {
+  it.each<FlagSet>(['defaults', 'recommended'])('ObservedService with its own VPC, alarm topics, HTTPS and a web ACL with every managed rule group (%s flags)', (flags) => {
     const stack = new Stack(appWith(flags), 'Observed');
     new ObservedService(stack, 'Svc', {
       declaration: providersService,
@@ -143,11 +149,12 @@ describe('cfn lint: the constructs alone, in a consumer stack', () => {
       secrets: importedSecrets(stack),
       alarmTopics: { critical: new sns.Topic(stack, 'Pager'), warning: new sns.Topic(stack, 'Tickets') },
       certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:111111111111:certificate/abc'),
+      webAcl: { rateLimit: 2000, rateLimitWindow: Duration.minutes(10), managedRuleGroups: [...AWS_MANAGED_RULE_GROUPS] },
     });
     expectClean([stack]);
   });
 
-  it('ObservedService next to a MonitoringWorkspace (its topics), on a cluster of the consumer, HTTP', () => {
+  it('ObservedService next to a MonitoringWorkspace (its topics), on a cluster of the consumer, HTTP (allowInsecureHttp)', () => {
     const stack = new Stack(new App(), 'ObservedMonitored');
     const monitoring = new MonitoringWorkspace(stack, 'Monitoring', { services: [providersService] });
     new ObservedService(stack, 'Svc', {
@@ -156,6 +163,21 @@ describe('cfn lint: the constructs alone, in a consumer stack', () => {
       workspace: monitoring,
       cluster: new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 }) }),
       secrets: importedSecrets(stack),
+      allowInsecureHttp: true,
+    });
+    expectClean([stack]);
+  });
+
+  it('ObservedService behind an internal load balancer with the default web ACL, in a stack with a concrete region', () => {
+    const stack = new Stack(appWith('recommended'), 'Internal', { env: { account: '111111111111', region: 'eu-west-1' } });
+    new ObservedService(stack, 'Svc', {
+      declaration: providersService,
+      image: ecs.ContainerImage.fromRegistry('example/providers:1'),
+      workspace: prometheusWorkspaceFromId(stack, 'ws-1'),
+      vpc: new ec2.Vpc(stack, 'Vpc'),
+      secrets: importedSecrets(stack),
+      internetFacing: false,
+      webAcl: {},
     });
     expectClean([stack]);
   });

@@ -4,7 +4,7 @@
  * whose image comes from a registry.
  */
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { defineService } from '@bulwark/runtime';
 import { buildExampleApp, stackId } from '../../../lib/example-app';
 import { DEPLOYMENTS, SERVICES, type ServiceDeployment } from '../../../lib/services';
@@ -47,5 +47,21 @@ describe('the example app', () => {
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: port });
     }
     ordersTemplate.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'bulwark/orders-api/ORDERS_DATABASE_URL' });
+  });
+
+  it('serves HTTPS with the certificate of `-c certificateArn=…`; without one, plain HTTP explicitly, with a warning saying how to add it', () => {
+    const arn = 'arn:aws:acm:eu-west-1:111111111111:certificate/abc';
+    const [secure] = buildExampleApp(new App({ context: { certificateArn: arn } }), DEPLOYMENTS);
+    const secureTemplate = Template.fromStack(secure!);
+    secureTemplate.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: arn }] });
+    expect(Annotations.fromStack(secure!).findWarning('*', Match.stringLikeRegexp('plain HTTP'))).toEqual([]);
+
+    const [plain] = buildExampleApp(new App(), DEPLOYMENTS);
+    const plainTemplate = Template.fromStack(plain!);
+    plainTemplate.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
+    plainTemplate.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTPS' }, 0);
+    Annotations.fromStack(plain!).hasWarning(`/${plain!.stackName}`, Match.stringLikeRegexp('synthesize with -c certificateArn='));
+    // Both ways, the web ACL is on.
+    for (const t of [secureTemplate, plainTemplate]) t.resourceCountIs('AWS::WAFv2::WebACL', 1);
   });
 });

@@ -3,7 +3,9 @@
  * the committed bundle must be what its sources bundle to today, and load as a Lambda entry.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVICE_ACCOUNT_OPERATIONS } from '../../../constructs/src/aws/dashboards-handler/service-account';
 import { HANDLER_BUNDLE } from '../../../constructs/src/aws/service-dashboards';
 
 const CONSTRUCTS = join(__dirname, '..', '..', '..', 'constructs');
@@ -20,5 +22,12 @@ describe('the committed upload handler bundle', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const entry = require(HANDLER_BUNDLE) as { handler?: unknown };
     expect(typeof entry.handler).toBe('function');
+  });
+
+  it('sends exactly the AWS commands of SERVICE_ACCOUNT_OPERATIONS (the actions its IAM policy allows)', () => {
+    const js = readFileSync(HANDLER_BUNDLE, 'utf8');
+    const sent = [...new Set([...js.matchAll(/\bsdk\.(\w+)Command\b/g)].map((m) => m[1]))].sort();
+    expect(sent).toEqual([...SERVICE_ACCOUNT_OPERATIONS].sort());
+    expect(js).not.toMatch(/DeleteWorkspaceServiceAccountToken/);
   });
 });

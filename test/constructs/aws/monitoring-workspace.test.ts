@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { parse } from 'yaml';
 import { INHIBIT_RULES, renderRuleFile } from '@bulwark/alerts';
 import { providersService } from '../../../lib/services';
@@ -116,10 +117,22 @@ describe('MonitoringWorkspace: SNS topics', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('the key policy lets aps.amazonaws.com make and use data keys', () => {
+  it('the key policy lets aps.amazonaws.com make and use data keys from this account; the workspace scoping is the topic policies\'', () => {
     const key = only(template, 'AWS::KMS::Key').props as any;
-    const stmt = key.KeyPolicy.Statement.find((s: any) => s.Principal?.Service === APS_SERVICE_PRINCIPAL);
-    expect(stmt).toMatchObject({ Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'] });
+    const stmt = key.KeyPolicy.Statement.filter((s: any) => s.Principal?.Service === APS_SERVICE_PRINCIPAL);
+    // Amazon Managed Prometheus documents no aws:SourceArn reaching KMS when its alert manager
+    // publishes: a condition on it could silently drop every alert, so only the topic policies
+    // (checked below) name the workspace.
+    expect(stmt).toEqual([
+      {
+        Sid: 'AllowAmazonManagedPrometheusToPublishToEncryptedTopics',
+        Effect: 'Allow',
+        Principal: { Service: APS_SERVICE_PRINCIPAL },
+        Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
   });
 
   it('the key policy lets CloudWatch alarms make and use data keys (else their notifications fail silently)', () => {
@@ -188,6 +201,44 @@ describe('MonitoringWorkspace: heartbeat alarm (the dead man\'s switch)', () => 
   it('refuses a silence that SNS metrics cannot measure, naming the prop', () => {
     const s = new Stack(new App(), 'Bad');
     expect(() => new MonitoringWorkspace(s, 'M', { heartbeatSilence: Duration.minutes(7) })).toThrow(/heartbeatSilence.*whole number of 5 minutes/);
+  });
+});
+
+describe('MonitoringWorkspace: logs', () => {
+  const group = only(template, 'AWS::Logs::LogGroup');
+
+  it('sends the workspace\'s rule and alert manager logs (failed alert deliveries among them) to its own log group', () => {
+    const ws = only(template, 'AWS::APS::Workspace').props as any;
+    expect(ws.LoggingConfiguration).toEqual({ LogGroupArn: { 'Fn::GetAtt': [group.id, 'Arn'] } });
+    expect(group.id).toBe(stack.getLogicalId(monitoring.logGroup.node.defaultChild as any));
+  });
+
+  it('keeps them a month by default, under /aws/vendedlogs/ (the prefix that keeps the account\'s log resource policy small), gone with the stack', () => {
+    expect(group.props.RetentionInDays).toBe(30);
+    expect(group.props.LogGroupName).toMatch(/^\/aws\/vendedlogs\/prometheus\/Monitoring[A-Za-z0-9]+$/);
+    expect(group.props.KmsKeyId).toBeUndefined();
+    expect(template.toJSON().Resources[group.id].DeletionPolicy).toBe('Delete');
+    // Amazon Managed Prometheus adds the group to the account's log resource policy itself.
+    template.resourceCountIs('AWS::Logs::ResourcePolicy', 0);
+  });
+
+  it('takes a bounded logRetention and refuses an unbounded one, naming the prop', () => {
+    const s = new Stack(new App(), 'Retention');
+    new MonitoringWorkspace(s, 'M', { logRetention: logs.RetentionDays.THREE_MONTHS });
+    expect(only(Template.fromStack(s), 'AWS::Logs::LogGroup').props.RetentionInDays).toBe(90);
+    expect(() => new MonitoringWorkspace(new Stack(new App(), 'Forever'), 'M', { logRetention: logs.RetentionDays.INFINITE })).toThrow(
+      /props\.logRetention is INFINITE; logs must be bounded/,
+    );
+  });
+
+  it('names the group after the stack name too: the same construct path deployed as two stacks does not collide', () => {
+    const names = ['monitoring-dev', 'monitoring-prod'].map((stackName) => {
+      const s = new Stack(new App(), 'Monitoring', { stackName });
+      new MonitoringWorkspace(s, 'Monitoring');
+      return only(Template.fromStack(s), 'AWS::Logs::LogGroup').props.LogGroupName as string;
+    });
+    expect(names[0]).toMatch(/^\/aws\/vendedlogs\/prometheus\/monitoringdev[A-Za-z0-9]+$/);
+    expect(names[1]).toMatch(/^\/aws\/vendedlogs\/prometheus\/monitoringprod[A-Za-z0-9]+$/);
   });
 });
 

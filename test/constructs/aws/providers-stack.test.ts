@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { APP_USER } from '@bulwark/constructs/aws';
 import { providersService } from '../../../lib/services';
-import { IMAGE_CONTEXT_EXCLUDES } from '../../../lib/service-stack';
+import { IMAGE_CONTEXT_EXCLUDES, ServiceStack } from '../../../lib/service-stack';
 import { acknowledgements, nagFindings, snapshotOf, stableSnapshotSerializer, synthProviders, type FlagSet } from './support';
 
 expect.addSnapshotSerializer(stableSnapshotSerializer);
@@ -10,6 +13,7 @@ expect.addSnapshotSerializer(stableSnapshotSerializer);
 const synths = { defaults: synthProviders({}, 'defaults'), recommended: synthProviders({}, 'recommended') };
 const { template } = synths.defaults;
 const ROOT = join(__dirname, '../../..');
+const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:111111111111:certificate/0e9a3c1b-1111-2222-3333-444455556666';
 
 describe('ServiceStack of the providers service (the example app)', () => {
   // One snapshot: the template `cdk synth` makes, under cdk.json's (recommended) feature flags.
@@ -27,6 +31,27 @@ describe('ServiceStack of the providers service (the example app)', () => {
     const [lb] = Object.values(regional.template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer')) as { Properties: { LoadBalancerAttributes: unknown[] } }[];
     expect(lb.Properties.LoadBalancerAttributes).toContainEqual({ Key: 'access_logs.s3.enabled', Value: 'true' });
     expect(nagFindings(regional.app)).toEqual([]);
+  });
+
+  it.each<FlagSet>(['defaults', 'recommended'])('as deployed for real (concrete account and region, a certificate): HTTPS, the web ACL, hardened containers, no unacknowledged finding (%s flags)', (flags) => {
+    const deployed = synthProviders({ env: { account: '111111111111', region: 'eu-west-1' }, certificateArn: CERTIFICATE_ARN }, flags);
+    deployed.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: CERTIFICATE_ARN }] });
+    deployed.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect' })] });
+    deployed.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    deployed.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'app', ReadonlyRootFilesystem: true, User: '1000:1000' })]),
+    });
+    expect(deployed.stack.app.url).toMatch(/^https:/);
+    expect(nagFindings(deployed.app)).toEqual([]);
+  });
+
+  it('takes the certificate from the certificateArn context (cdk synth -c certificateArn=…) and refuses an ARN that is not one, or of another region', () => {
+    const fromContext = new ServiceStack(new App({ context: { certificateArn: CERTIFICATE_ARN } }), 'FromContext', { service: providersService, image: { registry: 'example/providers:1' } });
+    expect(fromContext.app.url).toMatch(/^https:/);
+    expect(() => synthProviders({ certificateArn: 'arn:aws:iam::111111111111:role/x' })).toThrow(
+      /ServiceStack BulwarkProviders: certificateArn is "arn:aws:iam::111111111111:role\/x"; give an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate\/<id>/,
+    );
+    expect(() => synthProviders({ env: { region: 'us-east-1' }, certificateArn: CERTIFICATE_ARN })).toThrow(/certificateArn is a certificate in eu-west-1, but the stack deploys to us-east-1/);
   });
 
   it('the flag sets make different templates (so checking both is not checking one twice)', () => {
@@ -70,11 +95,13 @@ describe('service/Dockerfile and the image context', () => {
   const dockerfile = readFileSync(join(ROOT, 'service/Dockerfile'), 'utf8');
   const dockerignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
 
-  it('is multi-stage, installs with npm ci and runs as the node user', () => {
-    expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(3);
+  it('is multi-stage, installs with npm ci (only in the build stage) and runs as the node user (uid/gid 1000, the user the task definition sets)', () => {
+    expect(dockerfile.match(/^FROM /gm)!.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^RUN npm ci /m);
     const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
-    expect(lastStage).toMatch(/^USER node$/m);
+    expect(lastStage).not.toMatch(/^RUN (npm|npx) /m);
+    expect(APP_USER).toBe('1000:1000');
+    expect(lastStage).toMatch(new RegExp(`^USER (node|${APP_USER})$`, 'm'));
     // Node flags between node and the bundle: service/node-flags.json (test/service/node-flags.test.ts).
     expect(lastStage).toMatch(/^CMD \["node", (?:"--[^"]+", )*"service.js"\]$/m);
   });

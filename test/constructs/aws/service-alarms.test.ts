@@ -327,7 +327,7 @@ describe.each<FlagSet>(['defaults', 'recommended'])('the example stack (%s featu
     });
 
     it('every output is described, and none is exported (no cross-stack coupling)', () => {
-      expect(Object.keys(outputs).length).toBe(11);
+      expect(Object.keys(outputs).length).toBe(12);
       for (const o of Object.values(outputs)) {
         expect((o as Json).Description.length).toBeGreaterThan(10);
         expect((o as Json).Export).toBeUndefined();
@@ -351,6 +351,7 @@ function observed(over: (stack: Stack) => Partial<ObservedServiceProps> = () => 
     workspace: prometheusWorkspaceFromId(stack, 'ws-1'),
     vpc: new ec2.Vpc(stack, 'Vpc'),
     secrets,
+    allowInsecureHttp: true,
     ...over(stack),
   });
   return { stack, service, template: Template.fromStack(stack) };
@@ -401,6 +402,7 @@ describe('ObservedService alarm props', () => {
       workspace: prometheusWorkspaceFromId(stack, 'ws-1'),
       vpc: new ec2.Vpc(stack, 'Vpc'),
       secrets: {},
+      allowInsecureHttp: true,
       alarmTopics: topics,
     });
     const alarm = Template.fromStack(stack).toJSON().Resources[logicalId(service.alarms!.responseTime)].Properties;
@@ -417,6 +419,7 @@ describe('ObservedService alarm props', () => {
       workspace: monitoring,
       vpc: new ec2.Vpc(stack, 'Vpc'),
       secrets: Object.fromEntries(SECRET_VARS.map((k) => [k, secretsmanager.Secret.fromSecretNameV2(stack, k, k)])),
+      allowInsecureHttp: true,
     });
     const res = Template.fromStack(stack).toJSON().Resources;
     expect(res[logicalId(service.alarms!.runningTasks)].Properties.AlarmActions).toEqual([{ Ref: logicalId(monitoring.criticalTopic) }]);
@@ -441,6 +444,7 @@ describe('ObservedService alarm props', () => {
         workspace: prometheusWorkspaceFromId(s, 'ws-1'),
         vpc: new ec2.Vpc(s, 'Vpc'),
         secrets: Object.fromEntries(SECRET_VARS.map((k) => [k, secretsmanager.Secret.fromSecretNameV2(s, k, k)])),
+        allowInsecureHttp: true,
         alarmTopics: { critical: pager, warning: pager },
       });
       return { stack: s, service: svc };

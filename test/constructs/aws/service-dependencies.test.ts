@@ -2,8 +2,8 @@
  * What the example app provisions for the providers service (lib/service-dependencies.ts): Amazon
  * RDS for PostgreSQL and Amazon ElastiCache (Valkey), encrypted, private, reachable only from the
  * service's tasks; no placeholder secret; the task gets every connection setting the declaration's
- * kinds read, secrets as fields of the generated secrets; what `cdk destroy` keeps; invalid props
- * refused naming the prop.
+ * kinds read, secrets as fields of the generated secrets; the service's API key generated, whole, and
+ * its secret named in a stack output; what `cdk destroy` keeps; invalid props refused naming the prop.
  */
 import { App, Duration, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -13,6 +13,7 @@ import { createRuntime, defineKind, defineService, kindOf, registerKind, type Se
 import { METRICS, RDS_CA_BUNDLE_PATH } from '@bulwark/runtime/catalog';
 import { APP_CONTAINER_NAME, InvalidPropError } from '@bulwark/constructs/aws';
 import { providersService } from '../../../lib/services';
+import { API_KEY_ENV } from '../../../lib/services/providers';
 import { ServiceDependencies, type ServiceDependenciesProps } from '../../../lib/service-dependencies';
 import type { ServiceStack } from '../../../lib/service-stack';
 import { acknowledgements, joinToText, nagFindings, synthProviders, type FlagSet } from './support';
@@ -37,6 +38,7 @@ const app = appContainer(template);
 const environment: Record<string, unknown> = Object.fromEntries(app.Environment.map((e: Json) => [e.Name, e.Value]));
 const secrets: Record<string, string> = Object.fromEntries(app.Secrets.map((s: Json) => [s.Name, joinToText(s.ValueFrom)]));
 const isolatedSubnets = stack.vpc.isolatedSubnets.map((s) => logicalId(s));
+const apiKey = stack.serviceDependencies.generated[API_KEY_ENV]!;
 
 describe('the providers stack provisions PostgreSQL (Amazon RDS)', () => {
   const instance = resources[logicalId(db.instance)];
@@ -173,6 +175,10 @@ describe('the task gets every connection setting the declaration reads', () => {
     expect(secrets.OPENAI_API_KEY).toBe(`<Ref:${logicalId(stack.secrets.OPENAI_API_KEY!)}>`);
   });
 
+  it('the writers\u2019 API key: the whole generated secret', () => {
+    expect(secrets[API_KEY_ENV]).toBe(`<Ref:${logicalId(apiKey.secret)}>`);
+  });
+
   it('the execution role may read those secrets', () => {
     const role = logicalId(stack.app.taskDefinition.executionRole!);
     const statements = ofType('AWS::IAM::Policy')
@@ -180,7 +186,35 @@ describe('the task gets every connection setting the declaration reads', () => {
       .flatMap(([, r]) => r.Properties.PolicyDocument.Statement)
       .filter((s: Json) => [].concat(s.Action).some((a: string) => a.startsWith('secretsmanager:')));
     const readable = new Set(statements.map((s: Json) => JSON.stringify(s.Resource)));
-    for (const id of [logicalId(db.secret), logicalId(cache.authToken), logicalId(stack.secrets.OPENAI_API_KEY!)]) expect(readable).toContain(JSON.stringify({ Ref: id }));
+    for (const id of [logicalId(db.secret), logicalId(cache.authToken), logicalId(stack.secrets.OPENAI_API_KEY!), logicalId(apiKey.secret)]) expect(readable).toContain(JSON.stringify({ Ref: id }));
+  });
+});
+
+describe('the service\u2019s API key (its writers present it)', () => {
+  const secret = resources[logicalId(apiKey.secret)];
+
+  it('generated into Secrets Manager: 64 letters and digits, no template holding it, not the operator\u2019s to fill', () => {
+    expect(Object.keys(stack.serviceDependencies.generated)).toEqual([API_KEY_ENV]);
+    expect(secret.Type).toBe('AWS::SecretsManager::Secret');
+    expect(secret.Properties.GenerateSecretString).toEqual({ ExcludePunctuation: true, IncludeSpace: false, PasswordLength: 64 });
+    expect(secret.Properties.SecretString).toBeUndefined();
+    expect(secret.Properties.GenerateSecretString.GenerateStringKey).toBeUndefined(); // the value is the key itself, not JSON
+    expect(stack.serviceDependencies.operatorVariables).not.toContain(API_KEY_ENV);
+  });
+
+  it('a stack output names the secret (its ARN), never the value, so an operator can read it', () => {
+    const outputs: Record<string, Json> = template.toJSON().Outputs;
+    const output = outputs.ProvidersApiKeySecretArn;
+    expect(output.Value).toEqual({ Ref: logicalId(apiKey.secret) });
+    expect(output.Description).toContain('aws secretsmanager get-secret-value --secret-id');
+    expect(output.Description).toContain(API_KEY_ENV);
+  });
+
+  it('generatedSecrets chooses the variables; none leaves the key to the operator, as a blank secret', () => {
+    expect(Object.keys(dependencies({ generatedSecrets: [] }).generated)).toEqual([]);
+    expect(dependencies({ generatedSecrets: [] }).operatorVariables).toEqual(['OPENAI_API_KEY', API_KEY_ENV]);
+    const { stack: s } = synthProviders({ serviceDependencies: { generatedSecrets: [] } });
+    expect(Object.keys(s.secrets).sort()).toEqual(['OPENAI_API_KEY', API_KEY_ENV].sort());
   });
 });
 
@@ -190,7 +224,7 @@ describe('no placeholder secret', () => {
   it('no secret for a connection URL any more, and every generated one is a credential a resource uses', () => {
     expect(allSecrets.map(([, r]) => r.Properties.Name).filter(Boolean)).toEqual(stack.serviceDependencies.operatorVariables.map((v) => `bulwark/providers/${v}`));
     expect(JSON.stringify(allSecrets)).not.toMatch(/DATABASE_URL|REDIS_URL/);
-    const used = JSON.stringify([resources[logicalId(db.instance)].Properties.MasterUserPassword, resources[logicalId(cache.replicationGroup)].Properties.AuthToken]);
+    const used = JSON.stringify([resources[logicalId(db.instance)].Properties.MasterUserPassword, resources[logicalId(cache.replicationGroup)].Properties.AuthToken, app.Secrets]);
     for (const [id] of allSecrets.filter(([, x]) => x.Properties.GenerateSecretString)) expect({ id, used: used.includes(`"Ref":"${id}"`) }).toEqual({ id, used: true });
   });
 
@@ -199,7 +233,7 @@ describe('no placeholder secret', () => {
     const operator = resources[logicalId(stack.secrets.OPENAI_API_KEY!)];
     expect(operator.Properties).toMatchObject({ Name: 'bulwark/providers/OPENAI_API_KEY', SecretString: ' ' });
     expect(operator.Properties.GenerateSecretString).toBeUndefined();
-    const runtime = createRuntime(providersService, { env: { OPENAI_API_KEY: operator.Properties.SecretString }, logDestination: new LogCapture(), nodeMetrics: false, exit: () => undefined });
+    const runtime = createRuntime(providersService, { env: { OPENAI_API_KEY: operator.Properties.SecretString }, logDestination: new LogCapture(), nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
     runtime.openai('ai', { model: 'gpt-4o-mini' });
     expect((runtime.report().dependencies as Record<string, { state: string }>).ai).toMatchObject({ state: 'disabled' });
     expect(runtime.guard('ai').allowed).toBe(false);
@@ -216,6 +250,7 @@ describe('defaults and overrides', () => {
     expect(acks.map((a) => `${a.path} ${a.rule}`).sort()).toEqual([
       'BulwarkProviders/Dependencies/Cache/AuthToken Annotation::AwsSolutions-SMG4',
       'BulwarkProviders/Dependencies/Db/Credentials Annotation::AwsSolutions-SMG4',
+      'BulwarkProviders/Dependencies/ProvidersApiKey/Secret Annotation::AwsSolutions-SMG4',
     ]);
     for (const a of acks) expect(a.reason.length).toBeGreaterThan(100);
   });
@@ -286,6 +321,9 @@ describe('invalid props fail at construction, naming the prop', () => {
     ['a node type that is not ElastiCache\u2019s', { cache: { nodeType: 'm5.large' } }, /props\.cache\.nodeType is "m5\.large"; use an ElastiCache node type such as "cache\.t4g\.micro"/],
     ['an engine version that is not major.minor', { cache: { engineVersion: 'latest' } }, /props\.cache\.engineVersion is "latest"/],
     ['a removal policy these resources do not take', { removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE }, /props\.removalPolicy is retain-on-update-or-delete; use RemovalPolicy\.SNAPSHOT \(a final snapshot\), RETAIN or DESTROY/],
+    ['a generated secret the service does not declare', { generatedSecrets: ['ADMIN_TOKEN'] }, /props\.generatedSecrets names ADMIN_TOKEN, which providers does not declare; list only secret env vars of providers that no dependency reads \(PROVIDERS_API_KEY\)/],
+    ['a generated secret that is not secret', { generatedSecrets: ['OPENAI_BASE_URL'] }, /props\.generatedSecrets names OPENAI_BASE_URL, which is not declared secret/],
+    ['a generated secret a dependency reads', { generatedSecrets: ['OPENAI_API_KEY'] }, /props\.generatedSecrets names OPENAI_API_KEY, which a dependency reads/],
   ])('%s', (_name, props, message) => {
     let err: unknown;
     try {

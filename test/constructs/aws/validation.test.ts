@@ -1,9 +1,13 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { defineService } from '@bulwark/runtime';
 import { providersService } from '../../../lib/services';
 import {
   InvalidPropError,
@@ -18,8 +22,12 @@ import {
 /** The env vars the declaration marks secret, in declaration order. */
 const SECRET_VARS = Object.entries(providersService.env).filter(([, v]) => v.secret).map(([k]) => k);
 
-/** Builds an ObservedService with valid props, overridden by `over`; returns what it threw. */
+/** Builds an ObservedService with valid props (HTTPS with a certificate), overridden by `over`; returns what it threw. */
 function observedServiceError(over: (stack: Stack) => Partial<ObservedServiceProps>): Error | undefined {
+  return observedService(over).error;
+}
+
+function observedService(over: (stack: Stack) => Partial<ObservedServiceProps>): { stack: Stack; error?: Error } {
   const stack = new Stack(new App(), 'S');
   const vpc = new ec2.Vpc(stack, 'Vpc');
   const secrets = Object.fromEntries(
@@ -32,11 +40,12 @@ function observedServiceError(over: (stack: Stack) => Partial<ObservedServicePro
       workspace: prometheusWorkspaceFromId(stack, 'ws-1'),
       vpc,
       secrets,
+      certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:111111111111:certificate/abc'),
       ...over(stack),
     });
-    return undefined;
+    return { stack };
   } catch (err) {
-    return err as Error;
+    return { stack, error: err as Error };
   }
 }
 
@@ -66,6 +75,23 @@ describe('ObservedService refuses props that cannot work, naming the prop', () =
     ['more datapoints than periods', () => ({ deploymentAlarms: { evaluationPeriods: 3, datapointsToAlarm: 4 } }), /props\.deploymentAlarms\.datapointsToAlarm is 4, more than the 3 evaluation periods/],
     ['an empty runbook base', () => ({ runbookBaseUrl: ' ' }), /props\.runbookBaseUrl is empty/],
     ['alarm topics with the alarms off', (s) => ({ alarms: { enabled: false }, alarmTopics: { critical: new sns.Topic(s, 'C'), warning: new sns.Topic(s, 'W') } }), /props\.alarmTopics is given but props\.alarms\.enabled is false/],
+    [
+      'an internet-facing load balancer without a certificate or the opt-out',
+      () => ({ certificate: undefined }),
+      /props\.certificate is required: an internet-facing load balancer serves HTTPS only\. Give props\.certificate .*, or, for a test environment only, set props\.allowInsecureHttp: true/,
+    ],
+    ['the opt-out next to a certificate', () => ({ allowInsecureHttp: true }), /props\.allowInsecureHttp is true but props\.certificate is given/],
+    ['a TLS policy without a certificate', () => ({ certificate: undefined, internetFacing: false, sslPolicy: elbv2.SslPolicy.TLS13_13 }), /props\.sslPolicy is given without props\.certificate/],
+    ['the admin port in environment', () => ({ environment: { ADMIN_PORT: '9000' } }), /props\.environment\.ADMIN_PORT is set from the declaration; change the declared admin\.port instead/],
+    ['the admin host in environment', () => ({ environment: { ADMIN_HOST: '0.0.0.0' } }), /props\.environment\.ADMIN_HOST is set by ObservedService to 127\.0\.0\.1: the admin listener \(\/metrics, \/health\) stays inside the task/],
+    ['the proxy hops in environment', () => ({ environment: { TRUSTED_PROXY_HOPS: '3' } }), /props\.environment\.TRUSTED_PROXY_HOPS is set by ObservedService to 1: the load balancer is the one proxy/],
+    ['the port in environment', () => ({ environment: { PORT: '3000' } }), /props\.environment\.PORT is set from the declaration; change the declared port instead/],
+    ['a shutdown setting in environment', () => ({ environment: { SHUTDOWN_TIMEOUT_MS: '1' } }), /props\.environment\.SHUTDOWN_TIMEOUT_MS is set by ObservedService/],
+    ['a WAF limit below WAF\'s minimum', () => ({ webAcl: { rateLimit: 5 } }), /props\.webAcl\.rateLimit is 5; use whole requests per window from 10 to 2000000000/],
+    ['a fractional WAF limit', () => ({ webAcl: { rateLimit: 100.5 } }), /props\.webAcl\.rateLimit is 100\.5/],
+    ['a WAF window WAF does not offer', () => ({ webAcl: { rateLimitWindow: Duration.minutes(3) } }), /props\.webAcl\.rateLimitWindow is 180 s; WAF counts over 60, 120, 300, 600 seconds only/],
+    ['an unknown managed rule group', () => ({ webAcl: { managedRuleGroups: ['AWSManagedRulesBotControlRuleSet' as never] } }), /props\.webAcl\.managedRuleGroups\[0\] is "AWSManagedRulesBotControlRuleSet"; use one of AWSManagedRulesAmazonIpReputationList/],
+    ['a managed rule group twice', () => ({ webAcl: { managedRuleGroups: ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesCommonRuleSet'] } }), /props\.webAcl\.managedRuleGroups lists AWSManagedRulesCommonRuleSet twice/],
   ])('%s', (_name, over, message) => {
     const err = observedServiceError(over);
     expect(err).toBeInstanceOf(InvalidPropError);
@@ -107,6 +133,22 @@ describe('ObservedService refuses props that cannot work, naming the prop', () =
       expect(err!.message).toMatch(message);
       expect(err!.message).not.toContain('hunter2');
     });
+  });
+
+  it('an internal load balancer without a certificate, and an internet-facing one with the explicit opt-out (warned about)', () => {
+    expect(observedServiceError(() => ({ certificate: undefined, internetFacing: false }))).toBeUndefined();
+    const { stack, error } = observedService(() => ({ certificate: undefined, allowInsecureHttp: true }));
+    expect(error).toBeUndefined();
+    Annotations.fromStack(stack).hasWarning('/S/Svc', Match.stringLikeRegexp('for test environments only\\)\\. Give props\\.certificate'));
+  });
+
+  it("a WAF without a limit for a service whose own rate limit is off, and a declared port the collector's health check takes", () => {
+    const unlimited = defineService({ name: 'unlimited', port: 8080, rateLimit: { requests: 0 } });
+    const build = (declaration: typeof unlimited, webAcl?: ObservedServiceProps['webAcl']) => observedServiceError(() => ({ declaration, secrets: {}, webAcl }));
+    expect(build(unlimited, {})!.message).toMatch(/props\.webAcl\.rateLimit is required: "unlimited" switches its own rate limit off \(rateLimit\.requests: 0\)/);
+    expect(build(unlimited, { rateLimit: 1000 })).toBeUndefined();
+    const clash = defineService({ name: 'clash', port: 8080, admin: { port: 13133 } });
+    expect(build(clash)!.message).toMatch(/props\.declaration "clash" declares admin\.port 13133, the port the collector sidecar's health check listens on/);
   });
 
   it('neither a VPC nor a cluster', () => {

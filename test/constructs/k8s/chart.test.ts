@@ -1,4 +1,4 @@
-import { FLAG, flagsToEnv, HEALTH_PATH, SHUTDOWN_ENV } from '../../../runtime/src/internal';
+import { ADMIN_ENV, FLAG, flagsToEnv, HEALTH_PATH, PORT_ENV, SHUTDOWN_ENV, TRUSTED_PROXY_HOPS_ENV } from '@bulwark/runtime/catalog';
 import { renderRuleFile } from '@bulwark/alerts';
 import { renderDashboards } from '@bulwark/dashboards';
 import { App } from 'cdk8s';
@@ -17,6 +17,7 @@ interface EnvVar {
   valueFrom?: {
     secretKeyRef?: { name: string; key: string; optional: boolean };
     configMapKeyRef?: { name: string; key: string };
+    fieldRef?: { fieldPath: string };
   };
 }
 interface Container {
@@ -42,16 +43,6 @@ interface DeploymentSpec {
   selector: { matchLabels: Record<string, string> };
   template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
 }
-interface PeerSelector {
-  namespaceSelector?: { matchLabels: Record<string, string> };
-  podSelector?: { matchLabels: Record<string, string> };
-}
-interface NetworkPolicySpec {
-  podSelector: { matchLabels: Record<string, string> };
-  policyTypes: string[];
-  ingress: { from?: PeerSelector[]; ports: { port: number; protocol: string }[] }[];
-}
-
 function deploymentSpec(manifests: Manifest[]): DeploymentSpec {
   return only(manifests, 'Deployment').spec as unknown as DeploymentSpec;
 }
@@ -65,12 +56,30 @@ function envByName(manifests: Manifest[]): Map<string, EnvVar> {
 describe('ObservedServiceChart: the Deployment', () => {
   const { manifests } = synth();
 
-  it('probes the runtime health endpoints on the declared port: startup and liveness /health/live, readiness /health/ready', () => {
+  it('probes the runtime health endpoints on the admin port: startup and liveness /health/live, readiness /health/ready', () => {
     const c = container(manifests);
-    expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: providersService.port })]);
-    expect(c.startupProbe.httpGet).toEqual(expect.objectContaining({ path: HEALTH_PATH.live, port: 'http' }));
-    expect(c.livenessProbe.httpGet).toEqual(expect.objectContaining({ path: HEALTH_PATH.live, port: 'http' }));
-    expect(c.readinessProbe.httpGet).toEqual(expect.objectContaining({ path: HEALTH_PATH.ready, port: 'http' }));
+    expect(c.ports).toEqual([
+      expect.objectContaining({ name: 'http', containerPort: providersService.port }),
+      expect.objectContaining({ name: 'admin', containerPort: providersService.admin.port }),
+    ]);
+    expect(c.startupProbe.httpGet).toEqual(expect.objectContaining({ path: HEALTH_PATH.live, port: 'admin' }));
+    expect(c.livenessProbe.httpGet).toEqual(expect.objectContaining({ path: HEALTH_PATH.live, port: 'admin' }));
+    expect(c.readinessProbe.httpGet).toEqual(expect.objectContaining({ path: HEALTH_PATH.ready, port: 'admin' }));
+  });
+
+  it("binds the admin listener to the pod's IP on the declared admin port, and sets the app port", () => {
+    const env = envByName(manifests);
+    expect(env.get(ADMIN_ENV.host)).toEqual({ name: ADMIN_ENV.host, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+    expect(env.get(ADMIN_ENV.port)).toEqual({ name: ADMIN_ENV.port, value: String(providersService.admin.port) });
+    expect(env.get(PORT_ENV)).toEqual({ name: PORT_ENV, value: String(providersService.port) });
+  });
+
+  it('trusts one proxy hop behind an ingress controller, none without, or what trustedProxyHops says', () => {
+    const hops = (props: Parameters<typeof synth>[0]) => envByName(synth(props).manifests).get(TRUSTED_PROXY_HOPS_ENV)?.value;
+    expect(hops({})).toBe('0');
+    expect(hops({ appClients: [{ podLabels: { role: 'frontend' } }] })).toBe('0');
+    expect(hops({ ingressController: { namespaceLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } })).toBe('1');
+    expect(hops({ ingressController: { podLabels: { app: 'gateway' } }, trustedProxyHops: 2 })).toBe('2');
   });
 
   it('gives the startup probe at least the declared startup validation budget', () => {
@@ -188,11 +197,14 @@ describe('ObservedServiceChart: job label, Service and ServiceMonitor', () => {
     for (const json of Object.values(renderDashboards(providersService))) expect(jobsIn(json)).toEqual(new Set([job]));
   });
 
-  it('selects the Service and scrapes /metrics on its named port', () => {
+  it("selects the Service and scrapes /metrics on its admin port, the admin listener's", () => {
     expect(service.metadata.labels).toEqual(expect.objectContaining(monitorSpec.selector.matchLabels));
-    const ports = (service.spec as { ports: { name: string; targetPort: string }[] }).ports;
-    expect(monitorSpec.endpoints).toEqual([expect.objectContaining({ port: ports[0]!.name, path: HEALTH_PATH.metrics, interval: '30s' })]);
-    expect(ports[0]!.targetPort).toBe('http');
+    const ports = (service.spec as { ports: { name: string; port: number; targetPort: string }[] }).ports;
+    expect(monitorSpec.endpoints).toEqual([expect.objectContaining({ port: 'admin', path: HEALTH_PATH.metrics, interval: '30s' })]);
+    expect(ports).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+      { name: 'admin', port: providersService.admin.port, targetPort: 'admin', protocol: 'TCP' },
+    ]);
   });
 
   it('carries the operator selector label: release=kube-prometheus-stack by default, or the prop', () => {
@@ -245,37 +257,6 @@ describe('ObservedServiceChart: availability and network', () => {
     expect(pdb.minAvailable).toBe(2);
     expect(pdb.selector).toEqual(deploymentSpec(manifests).selector);
     expect((only(synth().manifests, 'PodDisruptionBudget').spec as { minAvailable: number }).minAvailable).toBe(1);
-  });
-
-  it('admits only the app port: from the Prometheus pods for the scrape, and from any source by default', () => {
-    const { manifests } = synth();
-    const np = only(manifests, 'NetworkPolicy').spec as unknown as NetworkPolicySpec;
-    expect(np.podSelector).toEqual(deploymentSpec(manifests).selector);
-    expect(np.policyTypes).toEqual(['Ingress']);
-    for (const rule of np.ingress) expect(rule.ports).toEqual([{ port: providersService.port, protocol: 'TCP' }]);
-    expect(np.ingress[0]!.from).toEqual([
-      {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
-        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
-      },
-    ]);
-    expect(np.ingress[1]).toEqual({ ports: [{ port: providersService.port, protocol: 'TCP' }] });
-  });
-
-  it('restricts clients and the scraper to the selectors given as props', () => {
-    const np = only(
-      synth({
-        scraper: { namespaceLabels: { team: 'observability' }, podLabels: { app: 'prom' } },
-        appClients: [{ podLabels: { role: 'frontend' } }],
-      }).manifests,
-      'NetworkPolicy',
-    ).spec as unknown as NetworkPolicySpec;
-    expect(np.ingress.map((r) => r.from)).toEqual([
-      [{ namespaceSelector: { matchLabels: { team: 'observability' } }, podSelector: { matchLabels: { app: 'prom' } } }],
-      [{ podSelector: { matchLabels: { role: 'frontend' } } }],
-    ]);
-    const scrapeOnly = only(synth({ appClients: [] }).manifests, 'NetworkPolicy').spec as unknown as NetworkPolicySpec;
-    expect(scrapeOnly.ingress).toHaveLength(1);
   });
 
   it('puts every object in the namespace prop', () => {

@@ -50,6 +50,17 @@ describe('ObservedServiceChart refuses invalid props at construction, naming the
     ['a startup grace shorter than the startup budget', { startupGraceSeconds: 2 }, 'startupGraceSeconds', /startup validation budget/],
     ['an empty app client', { appClients: [{}] }, 'appClients[0]', /namespaceLabels, podLabels or both/],
     ['a bad tmp size', { tmpSizeLimit: 'big' }, 'tmpSizeLimit', /quantity/],
+    ['appClients neither a list nor any', { appClients: 'all' as unknown as ObservedServiceChartProps['appClients'] }, 'appClients', /or 'any'/],
+    ['an app client with a bad label', { appClients: [{ podLabels: { role: 'front end' } }] }, 'appClients[0].podLabels.role', /alphanumeric/],
+    ['an empty ingress controller', { ingressController: {} }, 'ingressController', /namespaceLabels, podLabels or both/],
+    ['an ingress controller with a bad label key', { ingressController: { namespaceLabels: { 'Ingress Nginx': 'x' } } }, 'ingressController.namespaceLabels', /label key/],
+    ['an empty DNS selector', { dns: {} }, 'dns', /namespaceLabels, podLabels or both/],
+    ['negative trusted proxy hops', { trustedProxyHops: -1 }, 'trustedProxyHops', /at least 0/],
+    ['a port for an undeclared dependency', { dependencyPorts: { queue: 5672 } }, 'dependencyPorts.queue', /declares no dependency of that name; declared: ai, cache, db/],
+    ['a bad dependency port', { dependencyPorts: { db: 0 } }, 'dependencyPorts.db', /1 to 65535/],
+    ['a dependency port other than the one env gives', { env: { PGPORT: '5434' }, dependencyPorts: { db: 5433 } }, 'dependencyPorts.db', /differs from the port env\.PGPORT gives \(5434\)/],
+    ['a dependency port variable that is no port', { env: { PGPORT: 'five' } }, 'env.PGPORT', /port of dependency "db": must be a whole number/],
+    ["a servicePort equal to the admin port", { servicePort: 9464 }, 'servicePort', /admin port/],
   ];
 
   it.each(cases)('%s', (_, props, prop, message) => {

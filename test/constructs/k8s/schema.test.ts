@@ -40,18 +40,23 @@ describe('synthesized manifests against the Kubernetes and Prometheus Operator s
         dashboardNamespace: 'grafana',
         scraper: { namespaceLabels: { 'kubernetes.io/metadata.name': 'observability' }, podLabels: { app: 'prometheus' } },
         appClients: [{ namespaceLabels: { team: 'web' } }, { podLabels: { role: 'gateway' } }],
+        ingressController: { namespaceLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' }, podLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+        trustedProxyHops: 2,
+        dns: { namespaceLabels: { 'kubernetes.io/metadata.name': 'kube-system' }, podLabels: { 'k8s-app': 'coredns' } },
+        dependencyPorts: { db: 5433, ai: 8080 },
         runAsUser: 1000,
         startupGraceSeconds: 90,
         tmpSizeLimit: '128Mi',
       }).yaml,
     );
-    const results = validateManifestFiles([defaults, everything]);
+    const open = write('open.k8s.yaml', synth({ appClients: 'any', restrictEgress: false }).yaml);
+    const results = validateManifestFiles([defaults, everything, open]);
     const kinds = new Set(results.map((r) => r.kind));
     for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule', 'ConfigMap']) {
       expect(kinds).toContain(kind);
     }
     expect(results.filter((r) => !r.ok)).toEqual([]);
-    expect(results.length).toBeGreaterThanOrEqual(2 * 11);
+    expect(results.length).toBeGreaterThanOrEqual(3 * 11);
   });
 
   it('rejects a manifest with a bad field: an invalid duration, a wrong type, a bad quantity', () => {
@@ -77,12 +82,27 @@ describe('synthesized manifests against the Kubernetes and Prometheus Operator s
 
   describe('strictly: no field the Kubernetes and Prometheus Operator declarations do not have', () => {
     const shapes = createShapeChecker(REPO_ROOT);
-    const everything = synth({ namespace: 'shop', env: { OPENAI_BASE_URL: 'http://openai-proxy:8080/v1' }, appClients: [{ podLabels: { role: 'gateway' } }] });
+    const everything = synth({
+      namespace: 'shop',
+      env: { OPENAI_BASE_URL: 'http://openai-proxy:8080/v1' },
+      appClients: [{ podLabels: { role: 'gateway' } }],
+      ingressController: { namespaceLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+    });
 
-    it('finds none in any object of the chart', () => {
+    it('finds none in any object of the chart, the NetworkPolicy egress and the admin ports included', () => {
       const manifests = parseAllDocuments(everything.yaml).map((d) => d.toJS() as Manifest);
       expect(new Set(manifests.map((m) => m.kind)).size).toBeGreaterThanOrEqual(7);
+      const policy = manifests.find((m) => m.kind === 'NetworkPolicy')!.spec as { egress?: unknown[]; ingress?: unknown[] };
+      expect(policy.egress?.length).toBeGreaterThan(0);
+      expect(policy.ingress?.length).toBe(2);
       expect(manifests.flatMap((m) => shapes.unknownFields(m).map((f) => `${m.kind} ${m.metadata.name}: ${f}`))).toEqual([]);
+    });
+
+    it('finds a misspelled field in a NetworkPolicy egress rule', () => {
+      const docs = parseAllDocuments(everything.yaml).map((d) => d.toJS() as Manifest & { spec: Record<string, unknown> });
+      const policy = structuredClone(docs.find((d) => d.kind === 'NetworkPolicy')!);
+      (policy.spec.egress as Record<string, unknown>[])[0]!.too = [];
+      expect(shapes.unknownFields(policy)).toEqual(['spec.egress[0].too']);
     });
 
     it('finds a misspelled field wherever it is, and leaves maps (labels, data) alone', () => {

@@ -45,7 +45,7 @@ describe('PostgreSQL with split connection settings', () => {
   });
 
   it('connects, queries and passes startup validation', async () => {
-    const runtime = createRuntime(billing, { env: envFor(), logDestination: new LogCapture(), nodeMetrics: false });
+    const runtime = createRuntime(billing, { env: envFor(), logDestination: new LogCapture(), nodeMetrics: false, admin: { port: 0 } });
     const db = runtime.postgres('db');
     const summary = await runtime.start();
     expect(summary.results.find((r) => r.name === 'dependency:db')?.status).toBe('pass');
@@ -67,7 +67,7 @@ describe('PostgreSQL with split connection settings', () => {
       [{ PGSSLMODE: 'require', PGSSLROOTCERT: 'system' }, 'PGSSLROOTCERT=system trusts every public CA, so it needs PGSSLMODE=verify-full'],
     ] as const) {
       const logs = new LogCapture();
-      const runtime = createRuntime(billing, { env: envFor(over), logDestination: logs, nodeMetrics: false, exit: () => undefined });
+      const runtime = createRuntime(billing, { env: envFor(over), logDestination: logs, nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
       runtime.postgres('db');
       const err = await runtime.start().then(
         () => undefined,
@@ -83,7 +83,7 @@ describe('PostgreSQL with split connection settings', () => {
 
   it('reports a TLS problem on the variable too, and the adapter refuses to connect rather than fall back to plain text', async () => {
     const logs = new LogCapture();
-    const runtime = createRuntime(billing, { env: envFor({ PGSSLMODE: 'verify-full' }), logDestination: logs, nodeMetrics: false, exit: () => undefined });
+    const runtime = createRuntime(billing, { env: envFor({ PGSSLMODE: 'verify-full' }), logDestination: logs, nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
     const db = runtime.postgres('db');
     // The server accepts plain connections, yet none is made: every attempt fails naming the setting.
     await expect(db.pool.query('SELECT 1')).rejects.toThrow('PGSSLMODE=verify-full verifies the server against the CA certificates in PGSSLROOTCERT, which is not set');
@@ -99,7 +99,7 @@ describe('PostgreSQL with split connection settings', () => {
 
   it('names the variables a declaration chose in TLS problems', async () => {
     const own = defineService({ name: 'billing', dependencies: { db: { kind: 'postgres', critical: true, connection: { sslmode: 'DB_SSLMODE', sslrootcert: 'DB_CA' } } } });
-    const runtime = createRuntime(own, { env: { ...envFor(), DB_SSLMODE: 'verify-ca' }, logDestination: new LogCapture(), nodeMetrics: false, exit: () => undefined });
+    const runtime = createRuntime(own, { env: { ...envFor(), DB_SSLMODE: 'verify-ca' }, logDestination: new LogCapture(), nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
     runtime.postgres('db');
     const err = await runtime.start().then(
       () => undefined,

@@ -46,7 +46,7 @@ describe('Redis with split connection settings', () => {
   /** Starts a runtime with `env`; its startup summary (whether or not it passed), and the logs. */
   async function start(env: Record<string, string>, declaration = shop): Promise<{ summary: ValidationSummary; message?: string; logs: string; state?: string }> {
     const logs = new LogCapture();
-    const runtime = createRuntime(declaration, { env, logDestination: logs, nodeMetrics: false, exit: () => undefined });
+    const runtime = createRuntime(declaration, { env, logDestination: logs, nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
     const cache = runtime.redis('cache');
     try {
       const summary = await runtime.start();
@@ -118,7 +118,7 @@ describe('Redis with split connection settings', () => {
 
     // The adapter itself: every call fails naming the setting, and the server never sees a connection.
     const logs = new LogCapture();
-    const runtime = createRuntime(shop, { env: envFor({ REDIS_TLS: 'maybe' }), logDestination: logs, nodeMetrics: false, exit: () => undefined });
+    const runtime = createRuntime(shop, { env: envFor({ REDIS_TLS: 'maybe' }), logDestination: logs, nodeMetrics: false, admin: { port: 0 }, exit: () => undefined });
     const cache = runtime.redis('cache');
     try {
       await expect(cache.get('k')).rejects.toThrow('REDIS_TLS=maybe is not true or false');

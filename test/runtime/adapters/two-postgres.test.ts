@@ -32,10 +32,11 @@ describe('two PostgreSQL dependencies of one service', () => {
   let server: Server;
   let prometheus: ThrowawayPrometheus | undefined;
   let base = '';
+  let admin = '';
 
   beforeAll(async () => {
     [primary, reports] = await Promise.all([startPostgres(), startPostgres()]);
-    runtime = createRuntime(ledger, { env: { PRIMARY_URL: primary.url, REPORTS_URL: reports.url }, logDestination: new LogCapture(), nodeMetrics: false });
+    runtime = createRuntime(ledger, { env: { PRIMARY_URL: primary.url, REPORTS_URL: reports.url }, logDestination: new LogCapture(), nodeMetrics: false, admin: { port: 0 } });
     const dbs = { primary: runtime.postgres('primary'), reports: runtime.postgres('reports') };
     server = runtime.createServer(async (req, res) => {
       const db = req.url === '/report' ? dbs.reports : dbs.primary;
@@ -51,8 +52,9 @@ describe('two PostgreSQL dependencies of one service', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     base = `http://127.0.0.1:${port}`;
+    admin = runtime.adminAddress!.url;
     writeFileSync(join(dir, ruleFileName(ledger)), renderRuleFile(ledger));
-    prometheus = await startPrometheus({ targets: [{ job: ledger.name, port }], ruleFiles: [join(dir, ruleFileName(ledger))] });
+    prometheus = await startPrometheus({ targets: [{ job: ledger.name, port: runtime.adminAddress!.port }], ruleFiles: [join(dir, ruleFileName(ledger))] });
   });
 
   afterAll(async () => {
@@ -65,7 +67,7 @@ describe('two PostgreSQL dependencies of one service', () => {
   it('counts each database’s queries under its own dependency label', async () => {
     expect(await (await fetch(`${base}/order`)).text()).toBe('ok');
     expect(await (await fetch(`${base}/report`)).text()).toBe('ok');
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
     for (const name of ['primary', 'reports']) {
       expect(metrics).toMatch(new RegExp(`^db_queries_total\\{dependency="${name}",operation="select",table="[^"]*"\\} 1$`, 'm'));
     }
@@ -78,7 +80,7 @@ describe('two PostgreSQL dependencies of one service', () => {
     expect({ primary: status.primary?.healthy, reports: status.reports?.healthy }).toEqual({ primary: true, reports: false });
     expect(await (await fetch(`${base}/order`)).text()).toBe('ok');
 
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
     expect(metrics).toMatch(/^dependency_up\{dependency="reports"\} 0$/m);
     expect(metrics).toMatch(/^dependency_up\{dependency="primary"\} 1$/m);
 

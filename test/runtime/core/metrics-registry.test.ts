@@ -17,6 +17,15 @@ describe('runtime metrics', () => {
     expect(text).toContain('bulwark_build_info{service="svc",version="1.2.3"} 1');
   });
 
+  it('counts rate-limited requests by route template only (a bounded label, never the client)', async () => {
+    const m = createMetrics({ nodeMetrics: false });
+    expect(METRICS.httpRequestsRateLimitedTotal).toMatchObject({ name: 'http_requests_rate_limited_total', type: 'counter', labels: ['endpoint'] });
+    m.httpRequestsRateLimitedTotal.inc({ endpoint: '/providers/:id' });
+    m.httpRequestsRateLimitedTotal.labels('/providers/:id').inc();
+    expect(await m.render()).toContain('http_requests_rate_limited_total{endpoint="/providers/:id"} 2');
+    expect(catalogSeries().get('http_requests_rate_limited_total')?.labels).toEqual(new Set(['endpoint', 'job', 'instance']));
+  });
+
   it('switched off: every metric is a no-op and nothing is registered', async () => {
     const m = createMetrics({ enabled: false });
     m.httpRequestsTotal.labels('GET', '/x', '200').inc();

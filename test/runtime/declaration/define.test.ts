@@ -180,13 +180,30 @@ describe('defineService', () => {
     ]);
   });
 
+  it('gives telemetry a port of its own and every client a rate limit, by default, and checks both', () => {
+    const d = defineService({ name: 'orders' });
+    expect(d.admin).toEqual({ port: 9464 });
+    expect(d.rateLimit).toEqual({ requests: 600, windowMs: 60_000 });
+    expect(defineService({ name: 'orders', port: 3000, admin: { port: 3001 }, rateLimit: { requests: 0 } })).toMatchObject({ admin: { port: 3001 }, rateLimit: { requests: 0, windowMs: 60_000 } });
+    expect(
+      problemsOf({ name: 'orders', port: 9000, admin: { port: 9000, path: '/m' } as never, rateLimit: { requests: -1, windowMs: 10 }, env: { ADMIN_PORT: true, TRUSTED_PROXY_HOPS: true } }),
+    ).toEqual([
+      'admin.path: unknown field; expected one of port',
+      "admin.port: 9000 is the application's port too; give /metrics and /health a port of their own (default 9464)",
+      'rateLimit.requests: must be a whole number from 0 to 1000000, got -1',
+      'rateLimit.windowMs: must be a whole number from 1000 to 86400000, got 10',
+      'env.ADMIN_PORT: is reserved: deployments set it from the declared admin.port; remove it from env',
+      'env.TRUSTED_PROXY_HOPS: is reserved: deployments set how many proxies stand in front of the service; remove it from env',
+    ]);
+  });
+
   it('brands what it returns, so a declaration is recognised whichever copy of the package made it', () => {
     const s = defineService({ name: 'orders' });
     expect(isServiceDeclaration(s)).toBe(true);
     expect(isServiceDeclaration({ ...s })).toBe(false);
     expect(isServiceDeclaration(JSON.parse(JSON.stringify(s)))).toBe(false);
     expect(JSON.stringify(s)).not.toContain('bulwark');
-    expect(Object.keys(s)).toEqual(['name', 'version', 'port', 'dependencies', 'env', 'objectives', 'startup', 'routes', 'routeRequires']);
+    expect(Object.keys(s)).toEqual(['name', 'version', 'port', 'admin', 'rateLimit', 'dependencies', 'env', 'objectives', 'startup', 'routes', 'routeRequires']);
     // The brand is a registered symbol: another copy of the runtime creates the same one.
     expect(Object.getOwnPropertySymbols(s)).toEqual([Symbol.for('@bulwark/runtime.service-declaration')]);
   });

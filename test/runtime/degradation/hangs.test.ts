@@ -15,7 +15,7 @@ const declaration = defineService({
 
 function setup(healthy: { value: boolean }) {
   const logs = new LogCapture();
-  const runtime = createRuntime(declaration, { env: {}, logDestination: logs, nodeMetrics: false });
+  const runtime = createRuntime(declaration, { env: {}, logDestination: logs, nodeMetrics: false, admin: { port: 0 } });
   let checks = 0;
   const pricing = runtime.call('pricing', async () => {
     checks++;

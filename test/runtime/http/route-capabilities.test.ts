@@ -16,7 +16,7 @@ const assistant = defineService({
 });
 
 function runtimeFor(): BulwarkRuntime {
-  const runtime = createRuntime(assistant, { env: {}, logDestination: new LogCapture(), nodeMetrics: false });
+  const runtime = createRuntime(assistant, { env: {}, logDestination: new LogCapture(), nodeMetrics: false, admin: { port: 0 } });
   runtime.call('llm', async () => undefined);
   return runtime;
 }

@@ -96,6 +96,98 @@ describe('createLogger (structured)', () => {
     expect(capture.text).not.toContain(SECRET);
   });
 
+  it('redacts keys named like credentials, case-insensitively, and keeps token counts and ordinary fields readable', () => {
+    const capture = new LogCapture();
+    const log = structuredLogger(capture);
+    log.info(
+      {
+        dbPassword: 'p1',
+        openaiApiKey: 'k1',
+        apiToken: 't1',
+        jwt: 'eyJ-not-really',
+        pin: 1234,
+        config: { DB_PASSWORD: 'p2', credentials: { user: 'u', pass: 'p3' }, rotateSecret: true },
+        headers: { 'X-Auth-Token': 't2', 'x-amz-security-token': 't3', Cookie: 'sid=1', 'Set-Cookie': ['a=1', 'b=2'], accept: 'json' },
+        usage: { promptTokens: 12, completionTokens: 3, totalTokens: 15, prompt_tokens_details: { cached_tokens: 2 } },
+        tokens: 30,
+        token_type: 'prompt',
+        max_tokens: 100,
+        userId: 'u-42',
+      },
+      'ai call',
+    );
+    const e = capture.entries[0] as Record<string, any>;
+    for (const value of [e.dbPassword, e.openaiApiKey, e.apiToken, e.jwt, e.config.DB_PASSWORD, e.config.credentials]) expect(value).toBe('[REDACTED]');
+    for (const name of ['X-Auth-Token', 'x-amz-security-token', 'Cookie', 'Set-Cookie']) expect(e.headers[name]).toBe('[REDACTED]');
+    expect(e.pin).toBe(1234); // not a credential name: left alone
+    expect(e.config.rotateSecret).toBe(true); // a boolean only says whether one is set
+    expect(e.headers.accept).toBe('json');
+    expect(e.usage).toEqual({ promptTokens: 12, completionTokens: 3, totalTokens: 15, prompt_tokens_details: { cached_tokens: 2 } });
+    expect(e).toMatchObject({ tokens: 30, token_type: 'prompt', max_tokens: 100, userId: 'u-42' });
+    for (const secret of ['p1', 'k1', 't1', 't2', 't3', 'p2', 'p3', 'sid=1']) expect(capture.text).not.toContain(`"${secret}"`);
+  });
+
+  it("redacts errors' own properties, nested errors, causes and aggregated errors", () => {
+    const capture = new LogCapture();
+    const log = structuredLogger(capture);
+    const nested = new Error(`inner ${SECRET}`);
+    const err = Object.assign(new Error('request failed', { cause: new Error(`cause has Bearer abcdefghijklmnop`) }), {
+      code: 'E_AUTH',
+      config: { headers: { Authorization: 'Basic dXNlcjpwYXNz' }, url: 'https://api:pa55@host/x' },
+      original: nested,
+      token: 'tok-1',
+    });
+    log.error({ err, others: new AggregateError([new Error(`agg ${SECRET}`)], 'several') }, 'call failed');
+    const e = capture.entries[0] as Record<string, any>;
+    expect(e.err.code).toBe('E_AUTH');
+    expect(e.err.config.headers.Authorization).toBe('[REDACTED]');
+    expect(e.err.config.url).toBe('https://api:[REDACTED]@host/x');
+    expect(e.err.original.message).toBe('inner [REDACTED]');
+    expect(e.err.token).toBe('[REDACTED]');
+    expect(e.err.message).toContain('Bearer [REDACTED]');
+    expect(e.others.aggregateErrors[0].message).toBe('agg [REDACTED]');
+    for (const secret of [SECRET, 'abcdefghijklmnop', 'dXNlcjpwYXNz', 'pa55', 'tok-1']) expect(capture.text).not.toContain(secret);
+  });
+
+  it('redacts class instances as JSON writes them, and a secret used as a key', () => {
+    const capture = new LogCapture();
+    const log = structuredLogger(capture);
+    class Settings {
+      constructor(
+        readonly host: string,
+        readonly password: string,
+      ) {}
+    }
+    log.info({ target: new URL('postgres://app:pa55@db:5432/app'), settings: new Settings('db', 'pw-9'), ['Bearer abcdefghijklmnop']: 1, when: new Date(0) }, 'connect');
+    const e = capture.entries[0] as Record<string, any>;
+    expect(e.target).toBe('postgres://app:[REDACTED]@db:5432/app');
+    expect(e.settings).toEqual({ host: 'db', password: '[REDACTED]' });
+    expect(e['Bearer [REDACTED]']).toBe(1);
+    expect(e.when).toBe('1970-01-01T00:00:00.000Z');
+    for (const secret of ['abcdefghijklmnop', 'pa55', 'pw-9']) expect(capture.text).not.toContain(secret);
+  });
+
+  it("a child's serializers, formatters, message prefix and setBindings cannot write a secret", () => {
+    const capture = new LogCapture();
+    const child = structuredLogger(capture).child(
+      { component: 'x' },
+      {
+        msgPrefix: `[${SECRET}] `,
+        serializers: { req: (req: { auth: string }) => ({ header: `Bearer ${req.auth}`, apiKey: req.auth }) },
+        formatters: { log: (obj: object) => ({ ...obj, added: `added ${SECRET}` }), bindings: (b: object) => ({ ...b, bound: SECRET }) },
+      },
+    );
+    child.info({ req: { auth: 'abcdefghijklmnop' } }, 'served');
+    child.setBindings({ password: 'late', note: `late ${SECRET}` });
+    child.info('after setBindings');
+    const [first, second] = capture.entries as Array<Record<string, any>>;
+    expect(first!.req).toEqual({ header: 'Bearer [REDACTED]', apiKey: '[REDACTED]' });
+    expect(first!.added).toBe('added [REDACTED]');
+    expect(first!.msg).toBe('[[REDACTED]] served');
+    expect(second).toMatchObject({ password: '[REDACTED]', note: 'late [REDACTED]' });
+    for (const secret of [SECRET, 'abcdefghijklmnop', 'late"']) expect(capture.text).not.toContain(secret);
+  });
+
   it('counts log_lines_total by level', async () => {
     const metrics = createMetrics({ nodeMetrics: false });
     const log = createLogger({ service: 's', structured: true, level: 'info', destination: new LogCapture(), metrics });

@@ -81,14 +81,27 @@ function dataSource(p: DashboardsResourceProperties): PrometheusDataSource {
   return { uid: p.DataSourceUid, name: p.DataSourceName, url: p.DataSourceUrl, region: p.DataSourceRegion, isDefault: p.DataSourceIsDefault === 'true' };
 }
 
-/** Runs `work` with a freshly minted token and always revokes it afterwards. */
+/**
+ * Runs `work` with a freshly minted token and always revokes it afterwards. When `work` failed,
+ * its error is the one reported (a failed revoke is logged: the next run sweeps the account);
+ * otherwise a failed revoke fails the run, so an account left behind does not go unnoticed.
+ */
 async function withToken<T>(workspaceId: string, deps: HandlerDeps, work: (token: string) => Promise<T>): Promise<T> {
+  const log = deps.log ?? (() => undefined);
   const minted = await deps.mintToken(workspaceId);
+  let result: T;
   try {
-    return await work(minted.token);
-  } finally {
-    await minted.revoke();
+    result = await work(minted.token);
+  } catch (err) {
+    await minted.revoke().catch((revokeErr: unknown) => log(`could not delete the service account (the next run removes it): ${errorText(revokeErr)}`));
+    throw err;
   }
+  await minted.revoke();
+  return result;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 export async function handleDashboardsEvent(event: DashboardsEvent, deps: HandlerDeps): Promise<DashboardsResult> {

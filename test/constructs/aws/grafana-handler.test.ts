@@ -238,22 +238,25 @@ describe('deleteDashboards', () => {
   });
 });
 
+/** The custom resource's properties, as the construct passes them, pointed at the Grafana stand-in. */
+const resourceProperties = (over: Partial<DashboardsResourceProperties> = {}): DashboardsResourceProperties => ({
+  WorkspaceId: 'g-0123456789',
+  GrafanaUrl: grafana.url,
+  FolderUid: 'bulwark',
+  FolderTitle: 'Bulwark',
+  DashboardUids: dashboards.map((d) => d.uid).join(','),
+  ContentHash: 'h1',
+  MaxSchemaVersion: '39',
+  DataSourceUid: 'bulwark-amp',
+  DataSourceName: 'AMP',
+  DataSourceUrl: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/',
+  DataSourceRegion: 'eu-west-1',
+  DataSourceIsDefault: 'true',
+  ...over,
+});
+
 describe('handleDashboardsEvent', () => {
-  const props = (over: Partial<DashboardsResourceProperties> = {}): DashboardsResourceProperties => ({
-    WorkspaceId: 'g-0123456789',
-    GrafanaUrl: grafana.url,
-    FolderUid: 'bulwark',
-    FolderTitle: 'Bulwark',
-    DashboardUids: dashboards.map((d) => d.uid).join(','),
-    ContentHash: 'h1',
-    MaxSchemaVersion: '39',
-    DataSourceUid: 'bulwark-amp',
-    DataSourceName: 'AMP',
-    DataSourceUrl: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/',
-    DataSourceRegion: 'eu-west-1',
-    DataSourceIsDefault: 'true',
-    ...over,
-  });
+  const props = resourceProperties;
   const minter = () => {
     const calls = { minted: [] as string[], revoked: 0 };
     return { calls, mint: async (ws: string) => (calls.minted.push(ws), { token: TOKEN, revoke: async () => void calls.revoked++ }) };
@@ -587,20 +590,7 @@ describe('the bundled Lambda entry, with a stand-in for the AWS SDK', () => {
     for (const name of ['grafana-admin', ...leftovers]) accounts.seed(name);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require(join(dir, 'index.js')) as { handler: (e: DashboardsEvent, c: { getRemainingTimeInMillis(): number }) => Promise<unknown> };
-    const props: DashboardsResourceProperties = {
-      WorkspaceId: 'g-0123456789',
-      GrafanaUrl: grafana.url,
-      FolderUid: 'bulwark',
-      FolderTitle: 'Bulwark',
-      DashboardUids: dashboards.map((d) => d.uid).join(','),
-      ContentHash: 'h1',
-      MaxSchemaVersion: '39',
-      DataSourceUid: 'bulwark-amp',
-      DataSourceName: 'AMP',
-      DataSourceUrl: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/',
-      DataSourceRegion: 'eu-west-1',
-      DataSourceIsDefault: 'true',
-    };
+    const props = resourceProperties();
     const result = await handler({ RequestType: 'Create', ResourceProperties: props }, { getRemainingTimeInMillis: () => HANDLER_TIMEOUT.toMilliseconds() });
     expect(result).toEqual({ PhysicalResourceId: 'grafana-dashboards/g-0123456789/bulwark', Data: { DashboardUids: props.DashboardUids } });
 

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Args } from './args';
 import { UsageError } from './errors';
 import { MANIFEST_FILE, renderFiles } from './files';
@@ -14,7 +14,7 @@ export interface Io {
 async function plan(args: Args, io: Io) {
   const services = await loadDeclarations(args.module, io.cwd);
   const files = renderFiles(services, args.runbookBaseUrl ? { runbookBaseUrl: args.runbookBaseUrl } : {});
-  const out = join(io.cwd, args.out);
+  const out = resolve(io.cwd, args.out);
   const previous = readManifest(out);
   const orphans = previous.filter((path) => !files.has(path) && readIfExists(join(out, path)) !== undefined);
   return { services, files, out, previous, orphans };

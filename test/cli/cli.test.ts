@@ -180,6 +180,17 @@ describe('bulwark generate and check', () => {
     expect(run.status).toBe(0);
     expect(existsSync(join(work, 'plain', 'monitoring', 'quotes.rules.yml'))).toBe(true);
   });
+
+  it('takes an absolute --out as given, not under the working directory', () => {
+    const elsewhere = join(work, 'absolute', 'monitoring');
+    const run = bulwark(['generate', module('absolute/services.ts', `export { quotes } from '../team/services';\n`), '--out', elsewhere]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(files(elsewhere)).toContain('quotes.rules.yml');
+    expect(run.stdout).toContain(`wrote ${elsewhere}/quotes.rules.yml`);
+    expect(existsSync(join(ROOT, elsewhere))).toBe(false);
+    expect(bulwark(['check', rel(join(work, 'absolute', 'services.ts')), '--out', elsewhere]).status).toBe(0);
+  });
 });
 
 describe('user errors exit 2 with one message and no stack trace', () => {

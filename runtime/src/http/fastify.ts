@@ -103,7 +103,8 @@ export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fas
     (request as WithTracking)[TRACKED] = { ctx, startMs: performance.now(), recorded: false };
     reply.header(CORRELATION_HEADER, ctx.correlationId);
     recorder.begin();
-    if (rateLimit && request.routeOptions.url !== HEALTH_PATH.ready) {
+    // The raw path, not request.routeOptions (a getter that builds an object on every access).
+    if (rateLimit && pathOf(request.url) !== HEALTH_PATH.ready) {
       const decision = takeForRequest(rateLimit, request.socket.remoteAddress, request.headers['x-forwarded-for']);
       if (!decision.allowed) {
         metrics.httpRequestsRateLimitedTotal.inc({ [LABEL.endpoint]: request.routeOptions.url ?? UNMATCHED_ENDPOINT });

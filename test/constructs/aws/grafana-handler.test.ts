@@ -381,20 +381,7 @@ describe('the Grafana stand-in answers as Grafana does for the caller\'s role', 
 
 describe('the upload\'s service account (createTokenMinter)', () => {
   const WORKSPACE = 'g-0123456789';
-  const props = (): DashboardsResourceProperties => ({
-    WorkspaceId: WORKSPACE,
-    GrafanaUrl: grafana.url,
-    FolderUid: 'bulwark',
-    FolderTitle: 'Bulwark',
-    DashboardUids: dashboards.map((d) => d.uid).join(','),
-    ContentHash: 'h1',
-    MaxSchemaVersion: '39',
-    DataSourceUid: 'bulwark-amp',
-    DataSourceName: 'AMP',
-    DataSourceUrl: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/',
-    DataSourceRegion: 'eu-west-1',
-    DataSourceIsDefault: 'true',
-  });
+  const props = (): DashboardsResourceProperties => resourceProperties({ WorkspaceId: WORKSPACE });
   // A whole invocation left, as when Lambda has just started the handler.
   const fullInvocation = () => HANDLER_TIMEOUT.toMilliseconds();
   let accounts: StandInServiceAccounts;

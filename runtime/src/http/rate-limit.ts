@@ -132,16 +132,64 @@ class Recency {
   }
 }
 
-const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
-
-/** `::ffff:1.2.3.4` → `1.2.3.4`; IPv6 in lower case, so one address is one client. */
+/**
+ * The client an address belongs to: an IPv4 address is one client (`::ffff:1.2.3.4` is
+ * `1.2.3.4`); an IPv6 address is its /64 network, written `2001:db8:1:2::/64`, since one
+ * subscriber or host gets a whole /64 and could otherwise rotate through it to escape the limit.
+ * Text that is not an IPv6 address is kept as given (lower case).
+ */
 export function normaliseAddress(address: string): string {
   const a = address.trim();
   // IPv4, the common case, needs nothing else (and no regular expression on every request).
   if (a.indexOf(':') === -1) return a;
-  const mapped = IPV4_MAPPED.exec(a);
-  if (mapped) return mapped[1]!;
-  return a.includes(':') ? a.toLowerCase() : a;
+  const lower = a.toLowerCase();
+  return ipv6Network(lower) ?? lower;
+}
+
+const HEXTET = /^[0-9a-f]{1,4}$/;
+const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** The eight 16-bit groups of an IPv6 address (zone id dropped), or undefined if it is not one. */
+function ipv6Groups(address: string): number[] | undefined {
+  const zone = address.indexOf('%');
+  const text = zone === -1 ? address : address.slice(0, zone);
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (part: string | undefined): number[] | undefined => {
+    if (!part) return [];
+    const out: number[] = [];
+    const pieces = part.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      const dotted = i === pieces.length - 1 ? DOTTED.exec(piece) : null;
+      if (dotted) {
+        const [o1, o2, o3, o4] = dotted.slice(1).map(Number) as [number, number, number, number];
+        if ([o1, o2, o3, o4].some((o) => o > 255)) return undefined;
+        out.push((o1 << 8) | o2, (o3 << 8) | o4);
+      } else if (HEXTET.test(piece)) out.push(parseInt(piece, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = parse(halves[0]);
+  const tail = halves.length === 2 ? parse(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  if (halves.length === 1) return head.length === 8 ? head : undefined;
+  if (head.length + tail.length > 7) return undefined;
+  return [...head, ...Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/**
+ * An IPv6 address's client: the IPv4 address it carries (IPv4-mapped `::ffff:0:0/96`, or NAT64's
+ * `64:ff9b::/96`, where every IPv4 client would otherwise share one /64), else its /64 network.
+ */
+function ipv6Network(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  if (!g) return undefined;
+  const mapped = g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff;
+  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0;
+  if (mapped || nat64) return `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
+  return `${g.slice(0, 4).map((n) => n.toString(16)).join(':')}::/64`;
 }
 
 /** The key of requests whose connection has no address any more (the socket already closed). */

@@ -219,14 +219,28 @@ describe('clientAddress', () => {
     expect(clientAddress(remote, [], 1)).toBe(remote);
   });
 
-  it('normalises IPv4-mapped IPv6 addresses and the case of IPv6 ones, so one address is one client', () => {
+  it('takes the IPv4 address an IPv6 one carries (mapped or NAT64), however it is written', () => {
     expect(clientAddress('::ffff:192.0.2.1', undefined, 0)).toBe('192.0.2.1');
     expect(clientAddress('10.0.0.2', '::FFFF:192.0.2.1', 1)).toBe('192.0.2.1');
     expect(clientAddress('::ffff:10.0.0.2', 'x, ::ffff:198.51.100.1, ::ffff:10.0.0.7', 2)).toBe('198.51.100.1');
-    expect(clientAddress('2001:DB8::1', undefined, 0)).toBe('2001:db8::1');
-    expect(clientAddress('::1', undefined, 0)).toBe('::1');
-    // Not a dotted IPv4 after the prefix: an ordinary IPv6 address.
-    expect(clientAddress('::ffff:c000:201', undefined, 0)).toBe('::ffff:c000:201');
+    expect(clientAddress('::ffff:c000:201', undefined, 0)).toBe('192.0.2.1');
+    // NAT64: every IPv4 client behind it would otherwise share the 64:ff9b::/64 network.
+    expect(clientAddress('64:ff9b::198.51.100.1', undefined, 0)).toBe('198.51.100.1');
+    expect(clientAddress('64:ff9b::c633:6402', undefined, 0)).toBe('198.51.100.2');
+  });
+
+  it('makes an IPv6 client its /64 network, so rotating through one allocation does not escape the limit', () => {
+    for (const written of ['2001:DB8:0:1::1', '2001:db8:0:1:ffff:ffff:ffff:ffff', '2001:0db8:0000:0001:aaaa:bbbb:cccc:dddd', '2001:db8:0:1::1%eth0']) {
+      expect(clientAddress(written, undefined, 0)).toBe('2001:db8:0:1::/64');
+    }
+    expect(clientAddress('2001:db8:0:2::1', undefined, 0)).toBe('2001:db8:0:2::/64');
+    expect(clientAddress('::1', undefined, 0)).toBe('0:0:0:0::/64');
+    // Not an address: kept as given (lower case), one client.
+    for (const odd of ['1::2::3', 'zz::1', '1:2:3:4:5:6:7:8:9', '::999.1.1.1']) expect(clientAddress(odd, undefined, 0)).toBe(odd);
+    const limiter = createRateLimiter({ requests: 3, windowMs: 60_000 }, { now: () => 0 })!;
+    const take = (address: string) => limiter.take(clientAddress(address, undefined, 0)).allowed;
+    expect(['2001:db8:0:1::1', '2001:db8:0:1::2', '2001:db8:0:1::3', '2001:db8:0:1::4'].map(take)).toEqual([true, true, true, false]);
+    expect(take('2001:db8:0:2::1')).toBe(true);
   });
 
   it('gives requests whose connection has no address one shared key', () => {

@@ -6,6 +6,7 @@
 import autocannon from 'autocannon';
 import { failToParent, onParentMessage, toParent } from '../lib/child';
 import { percentile } from '../lib/stats';
+import { FORWARDED_FOR_HEADER } from '@bulwark/runtime/catalog';
 import { BENCH_CLIENTS, benchClientAddress } from '../lib/env';
 
 export interface LoadRequest {
@@ -41,7 +42,7 @@ function run(req: LoadRequest, started?: { count: number }): Promise<LoadResult>
   const paths = req.paths;
   let next = 0;
   // Requests carry the X-Forwarded-For of one of BENCH_CLIENTS clients in turn (see BEHIND_ONE_PROXY).
-  const forwarded = (i: number) => ({ 'x-forwarded-for': benchClientAddress(i) });
+  const forwarded = (i: number) => ({ [FORWARDED_FOR_HEADER]: benchClientAddress(i) });
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {

@@ -6,6 +6,6 @@
  */
 export * from './metrics/catalog';
 export { FLAG, FLAG_DEFAULTS, ACCEPTED_FLAG_VALUES, flagsToEnv, type FlagKey, type FlagName, type Flags } from './flags/flags';
-export { HEALTH_PATH, CORRELATION_HEADER, PORT_ENV, ADMIN_ENV, ADMIN_DEFAULT_HOST, TRUSTED_PROXY_HOPS_ENV } from './http/paths';
+export { HEALTH_PATH, CORRELATION_HEADER, PORT_ENV, ADMIN_ENV, ADMIN_DEFAULT_HOST, TRUSTED_PROXY_HOPS_ENV, FORWARDED_FOR_HEADER } from './http/paths';
 export { SHUTDOWN_ENV, SHUTDOWN_DEFAULTS, type ShutdownOptions } from './lifecycle/shutdown-env';
 export { RDS_CA_BUNDLE_PATH } from './tls/rds-ca';

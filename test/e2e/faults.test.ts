@@ -30,7 +30,7 @@ import { accelerateRuleFile, localAlertmanagerConfig, startAlertmanager, startAl
 import type { AlertDelivery, AlertReceiver, ThrowawayAlertmanager } from '@bulwark/harness';
 import { runbookUrl, type AlertName } from '@bulwark/alerts';
 import { shippedAlerting } from './alert-path';
-import { SHUTDOWN_ENV, TRUSTED_PROXY_HOPS_ENV } from '@bulwark/runtime/catalog';
+import { FORWARDED_FOR_HEADER, SHUTDOWN_ENV, TRUSTED_PROXY_HOPS_ENV } from '@bulwark/runtime/catalog';
 
 jest.setTimeout(300_000);
 
@@ -646,7 +646,7 @@ describe('providers service on real processes, under load', () => {
 
   it('a client over its allowance gets 429 + Retry-After, counted and scraped; the other clients are not limited', async () => {
     const { requests } = providersService.rateLimit;
-    const abuser = { 'x-forwarded-for': '203.0.113.66' };
+    const abuser = { [FORWARDED_FOR_HEADER]: '203.0.113.66' };
     const from = Date.now();
     const statuses: number[] = [];
     let refused: LoadResult | undefined;

@@ -47,7 +47,8 @@ export class AdminServer {
     this.server = createServer((req, res) => {
       if (!endpoints(req, res)) sendJson(res, 404, { error: 'not_found' });
     });
-    // Prometheus keeps its scrape connections open: they must not hold the process at exit.
+    // Prometheus reuses one connection per target from scrape to scrape (every 15 s by default):
+    // keep it open longer than that, where Node's default would close it after 5 s.
     this.server.keepAliveTimeout = 30_000;
   }
 

@@ -105,7 +105,7 @@ export const bulwarkFastify: FastifyPluginCallback<BulwarkFastifyOptions> = (fas
     recorder.begin();
     // The raw path, not request.routeOptions (a getter that builds an object on every access).
     if (rateLimit && pathOf(request.url) !== HEALTH_PATH.ready) {
-      const decision = takeForRequest(rateLimit, request.socket.remoteAddress, request.headers['x-forwarded-for']);
+      const decision = takeForRequest(rateLimit, request.raw);
       if (!decision.allowed) {
         metrics.httpRequestsRateLimitedTotal.inc({ [LABEL.endpoint]: request.routeOptions.url ?? UNMATCHED_ENDPOINT });
         const { status, retryAfter, body } = rateLimitedBody(decision.retryAfterSeconds);

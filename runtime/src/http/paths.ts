@@ -27,3 +27,6 @@ export const ADMIN_DEFAULT_HOST = '127.0.0.1';
  * the outermost trusted proxy saw; unset or 0: the connection's own address.
  */
 export const TRUSTED_PROXY_HOPS_ENV = 'TRUSTED_PROXY_HOPS';
+
+/** Header each trusted proxy appends the address it saw to (read with TRUSTED_PROXY_HOPS). */
+export const FORWARDED_FOR_HEADER = 'x-forwarded-for';

@@ -2,10 +2,10 @@
  * The per-client rate limit of the application's port: a token bucket per client address, sized
  * from the declaration's `rateLimit` (capacity `requests`, refilling evenly over `windowMs`).
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { RateLimitSettings } from '../declaration/types';
-import { TRUSTED_PROXY_HOPS_ENV } from './paths';
+import { FORWARDED_FOR_HEADER, TRUSTED_PROXY_HOPS_ENV } from './paths';
 import { sendJson } from './respond';
 
 export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
@@ -266,7 +266,7 @@ export interface ClientRateLimit {
   readonly trustedHops: number;
 }
 
-/** Spends one request of the allowance of the client that sent it. */
-export function takeForRequest(limit: ClientRateLimit, remoteAddress: string | undefined, xForwardedFor: string | readonly string[] | undefined): RateDecision {
-  return limit.limiter.take(clientAddress(remoteAddress, xForwardedFor, limit.trustedHops));
+/** Spends one request of the allowance of the client that sent `req` (node's request; Fastify's `request.raw`). */
+export function takeForRequest(limit: ClientRateLimit, req: IncomingMessage): RateDecision {
+  return limit.limiter.take(clientAddress(req.socket.remoteAddress, req.headers[FORWARDED_FOR_HEADER], limit.trustedHops));
 }

@@ -383,7 +383,10 @@ export class BulwarkRuntime implements HealthSource {
    */
   createServer(handler: NodeHandler): Server {
     const health = (req: IncomingMessage, res: ServerResponse): boolean => {
-      if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.url ?? '/').split('?', 1)[0] !== HEALTH_PATH.ready) return false;
+      // Every request passes here: compare in place, without splitting the URL.
+      const url = req.url ?? '/';
+      if (!url.startsWith(HEALTH_PATH.ready) || (url.length > HEALTH_PATH.ready.length && url[HEALTH_PATH.ready.length] !== '?')) return false;
+      if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       const { status, headers, body } = readinessResponse(this);
       sendJson(res, status, body, headers);
       return true;
@@ -397,7 +400,7 @@ export class BulwarkRuntime implements HealthSource {
         if (this.stopping) res.setHeader('connection', 'close');
         if (health(req, res)) return;
         if (rateLimit) {
-          const decision = takeForRequest(rateLimit, req.socket.remoteAddress, req.headers['x-forwarded-for']);
+          const decision = takeForRequest(rateLimit, req);
           if (!decision.allowed) {
             this.metrics.httpRequestsRateLimitedTotal.inc({ [LABEL.endpoint]: routeOf!(req.method ?? 'GET', req.url ?? '/') });
             sendRateLimited(res, decision.retryAfterSeconds);

@@ -5,6 +5,7 @@ import {
   RATE_LIMIT_MAX_CLIENTS,
   rateLimitedBody,
   sendRateLimited,
+  takeForRequest,
   trustedHopsFromEnv,
   UNKNOWN_CLIENT,
   type RateDecision,
@@ -284,7 +285,7 @@ describe('the 429 answer', () => {
     const clock = manualClock();
     const l = limiter(1, 60_000, clock);
     const server = await listen((req, res) => {
-      const decision = l.take(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], 0));
+      const decision = takeForRequest({ limiter: l, trustedHops: 0 }, req);
       if (!decision.allowed) return sendRateLimited(res, decision.retryAfterSeconds);
       res.end('ok');
     });

@@ -8,7 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { bulwarkFastify, createRuntime, defineService, type BulwarkRuntime } from '@bulwark/runtime';
-import { METRICS } from '@bulwark/runtime/catalog';
+import { FORWARDED_FOR_HEADER, METRICS, TRUSTED_PROXY_HOPS_ENV } from '@bulwark/runtime/catalog';
 import { LogCapture } from '../logging/capture';
 import { waitFor } from '@bulwark/harness';
 import { seriesValue } from './helpers';
@@ -94,9 +94,9 @@ describe.each([
   });
 
   it('behind one trusted proxy, each forwarded client has its own allowance, whatever it claims further left', async () => {
-    served = await serve({ TRUSTED_PROXY_HOPS: '1' });
+    served = await serve({ [TRUSTED_PROXY_HOPS_ENV]: '1' });
     const { url } = served;
-    const send = (forwardedFor: string) => fetch(`${url}/items/1`, { headers: { 'x-forwarded-for': forwardedFor } }).then(async (r) => (await r.arrayBuffer(), r.status));
+    const send = (forwardedFor: string) => fetch(`${url}/items/1`, { headers: { [FORWARDED_FOR_HEADER]: forwardedFor } }).then(async (r) => (await r.arrayBuffer(), r.status));
     const first: number[] = [];
     // A client writing its own X-Forwarded-For entries cannot escape its allowance: only the proxy's entry counts.
     for (let i = 0; i < ALLOWANCE + 1; i++) first.push(await send(`10.9.9.${i}, 203.0.113.7`));
@@ -105,7 +105,7 @@ describe.each([
   });
 
   it('an invalid TRUSTED_PROXY_HOPS stops the runtime from being built, naming the variable', async () => {
-    await expect(serve({ TRUSTED_PROXY_HOPS: 'all' })).rejects.toThrow('TRUSTED_PROXY_HOPS="all" is not valid');
+    await expect(serve({ [TRUSTED_PROXY_HOPS_ENV]: 'all' })).rejects.toThrow('TRUSTED_PROXY_HOPS="all" is not valid');
   });
 });
 

@@ -146,6 +146,8 @@ describe('the admin listener', () => {
         expect((await get(admin.port, path)).status).toBe(200);
       }
       expect(JSON.parse((await get(port, '/health/ready')).body)).toMatchObject({ ready: true, level_name: 'OPTIMAL' });
+      expect(JSON.parse((await get(port, '/health/ready?probe=lb')).body)).toMatchObject({ ready: true });
+      expect(await get(port, '/health/readyz')).toEqual({ status: 200, body: 'app:/health/readyz' });
       expect((await get(admin.port, '/metrics')).body).toContain('degradation_level 1');
       expect((await get(admin.port, '/slow')).status).toBe(404);
     } finally {
